@@ -1,0 +1,73 @@
+"""The composition root: builds the object graph from the settings. Nothing else
+reads the environment."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.clock import SystemClock
+from adapters.settings import Settings
+from adapters.storage.access_log import AccessLog
+from adapters.storage.child_keys import ChildKeys
+from adapters.storage.credentials import Credentials
+from adapters.storage.database import Database, PostgresDatabase, SQLiteDatabase
+from adapters.storage.event_store import event_store_env
+from adapters.storage.media import MediaStore, media_store_for
+from adapters.storage.sealing import SealingMapper
+from domain.nursery import Nursery
+from projections.engine import Projections
+from projections.registry import all_projections
+
+
+@dataclass
+class Services:
+    """What the adapters need, built once."""
+
+    settings: Settings
+    app: Nursery
+    db: Database
+    keys: ChildKeys
+    projections: Projections
+    media: MediaStore
+    clock: Any
+    credentials: Credentials
+    access_log: AccessLog
+
+    @property
+    def backend(self) -> str:
+        return self.db.kind
+
+    def close(self) -> None:
+        self.projections.stop()
+        self.access_log.stop()
+        self.app.close()
+        self.db.close()
+
+
+def open_database(settings: Settings) -> Database:
+    if settings.database_url:
+        return PostgresDatabase(settings.database_url)
+    return SQLiteDatabase(settings.journey_db_path)
+
+
+def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -> Services:
+    """Build the services; `background` starts the projections' catch-up thread."""
+    logging.getLogger("journey").setLevel(settings.log_level)
+    db = open_database(settings)
+    keys = ChildKeys(db, settings.master_key)
+    app = Nursery(
+        env=event_store_env(settings),
+        mapper_factory=lambda transcoder: SealingMapper(transcoder, keys),
+    )
+    projections = Projections(app, db, all_projections())
+    projections.setup()
+    media = media_store_for(settings)
+    services = Services(settings, app, db, keys, projections, media, clock or SystemClock(),
+                        Credentials(db), AccessLog(db))
+    projections.catch_up()
+    if background:
+        projections.start()
+        services.access_log.start()
+    return services

@@ -1,0 +1,46 @@
+"""The Litestar app factory: routes, dependencies, middleware and error mapping in one place."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from adapters.bootstrap import Services
+from adapters.http.auth import Gatekeeper, provide_actor
+from adapters.http.errors import EXCEPTION_HANDLERS
+from adapters.http.idempotency import IdempotencyRecords, idempotency
+from adapters.http.middleware import access_log, add_security_headers
+from adapters.http.routes import route_handlers
+
+
+def create_app(services: Services) -> Litestar:
+    """The HTTP application over these services."""
+    records = IdempotencyRecords(services.db, services.clock)
+
+    def provide_services() -> Services:
+        return services
+
+    app = Litestar(
+        route_handlers=route_handlers(),
+        dependencies={
+            "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=True),
+        },
+        middleware=[access_log, idempotency(lambda scope: records)],
+        before_send=[add_security_headers],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Learning Journey",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+        request_max_body_size=1_000_000,
+        debug=False,
+    )
+    app.state.services = services
+    app.state.gatekeeper = Gatekeeper(services, services.credentials)
+    app.state.access_log = services.access_log
+    return app

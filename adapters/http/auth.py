@@ -1,0 +1,169 @@
+"""Who is asking: the `actor` dependency every non-public route receives.
+
+In order: a live session (401 otherwise); the account not disabled; for staff, an
+active device of the same setting (`X-Device-Token`; a tablet only while signed out
+to them) and the setting's opening hours; for support, a manager's running grant;
+then the role table of `domain.access` for the route's `permission`. Parents get the
+children they are linked to. Every read of a child's data is written to the access log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from litestar import Request
+
+from adapters.http.errors import Unauthenticated
+from domain import access
+from domain.actor import Actor
+from domain.errors import Forbidden
+from domain.opening_hours import is_open
+
+DEVICE_MISSING = (
+    "Staff may use the system only from the setting's equipment: send the "
+    "X-Device-Token of a registered device of your setting."
+)
+DEVICE_UNKNOWN = "This device token is not one of your setting's active devices."
+TABLET_NOT_HELD = (
+    "This tablet is not signed out to you: sign it out from the office computer first."
+)
+OUTSIDE_HOURS = "The system is only available to staff during the setting's opening hours."
+
+
+@dataclass(frozen=True)
+class DeviceSeen:
+    device_id: UUID
+    setting_id: UUID
+    kind: str
+    status: str
+    holder: str | None
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class Gatekeeper:
+    """Turns a request's credentials into an Actor, or refuses it."""
+
+    def __init__(self, services: Any, credentials: Any):
+        self.services = services
+        self.credentials = credentials
+        self.db = services.db
+
+    def account(self, account_id: UUID) -> tuple[UUID, tuple[str, ...], bool] | None:
+        row = self.db.query_one(
+            "SELECT setting_id, roles, disabled FROM accounts_view WHERE account_id = ?",
+            (str(account_id),),
+        )
+        if row is None:
+            return None
+        return UUID(row[0]), tuple(json.loads(row[1])), bool(row[2])
+
+    def device(self, token: str) -> DeviceSeen | None:
+        from adapters.storage.credentials import token_hash
+
+        row = self.db.query_one(
+            "SELECT device_id, setting_id, kind, status, holder_account_id FROM devices_view "
+            "WHERE token_hash = ?",
+            (token_hash(token),),
+        )
+        if row is None:
+            return None
+        return DeviceSeen(UUID(row[0]), UUID(row[1]), row[2], row[3], row[4])
+
+    def hours(self, setting_id: UUID) -> tuple[dict, str] | None:
+        row = self.db.query_one(
+            "SELECT hours, timezone FROM settings_view WHERE setting_id = ?", (str(setting_id),)
+        )
+        return (json.loads(row[0]), row[1]) if row else None
+
+    def support_until(self, setting_id: UUID, account_id: UUID) -> datetime | None:
+        row = self.db.query_one(
+            "SELECT until FROM support_grants WHERE setting_id = ? AND account_id = ?",
+            (str(setting_id), str(account_id)),
+        )
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def children(self, parent_id: UUID) -> frozenset[UUID]:
+        rows = self.db.query(
+            "SELECT child_id FROM parent_children WHERE parent_id = ?", (str(parent_id),)
+        )
+        return frozenset(UUID(r[0]) for r in rows)
+
+    def identify(self, token: str | None, device_token: str | None, permission: str,
+                 now: datetime) -> Actor:
+        """The actor for these credentials, allowed this permission now, or an error."""
+        if not token:
+            raise Unauthenticated(
+                "Log in first: send 'Authorization: Bearer <token>' from POST /auth/login."
+            )
+        account_id = self.credentials.session_account(token, now)
+        if account_id is None:
+            raise Unauthenticated("Your session has expired or was ended; log in again.")
+        found = self.account(account_id)
+        if found is None:
+            raise Unauthenticated("Your session has expired or was ended; log in again.")
+        setting_id, roles, disabled = found
+        if disabled:
+            self.credentials.close_all_sessions(account_id)
+            raise Unauthenticated("This account is disabled; ask your manager.")
+        actor = Actor(account_id, setting_id, roles)
+        granted_until = None
+        if actor.is_staff:
+            actor = self._staff_device(actor, device_token)
+            hours = self.hours(setting_id)
+            if hours is None or not is_open(hours[0], hours[1], now):
+                raise Forbidden(OUTSIDE_HOURS)
+        elif actor.is_support:
+            granted_until = self.support_until(setting_id, account_id)
+        else:
+            actor = Actor(account_id, setting_id, roles, None, self.children(account_id))
+        access.require(actor, permission, support_granted_until=granted_until, now=now)
+        return actor
+
+    def _staff_device(self, actor: Actor, device_token: str | None) -> Actor:
+        if not device_token:
+            raise Forbidden(DEVICE_MISSING)
+        device = self.device(device_token)
+        if device is None or device.setting_id != actor.setting_id:
+            raise Forbidden(DEVICE_UNKNOWN)
+        if device.status in ("lost", "stolen"):
+            raise Forbidden(f"This device is reported {device.status}; its token no longer works.")
+        if device.status != "active":
+            raise Forbidden("This device is retired; its token no longer works.")
+        if device.kind == "tablet" and device.holder != str(actor.account_id):
+            raise Forbidden(TABLET_NOT_HELD)
+        return Actor(actor.account_id, actor.setting_id, actor.roles, device.device_id)
+
+
+def route_permission(handler: Any) -> str | None:
+    """The permission a route handler declares in `opt` (`opt={"permission": ...}`)."""
+    opt = handler.opt or {}
+    nested = opt.get("opts") if isinstance(opt.get("opts"), dict) else {}
+    return opt.get("permission") or nested.get("permission")
+
+
+def provide_actor(request: Request) -> Actor:
+    """The `actor` dependency: identify the caller for the route's permission."""
+    services = request.app.state.services
+    gatekeeper: Gatekeeper = request.app.state.gatekeeper
+    permission = route_permission(request.route_handler)
+    if permission is None:
+        raise RuntimeError(f"route {request.url.path} has no permission in its opts")
+    now = services.clock()
+    actor = gatekeeper.identify(
+        bearer(request), request.headers.get("x-device-token"), permission, now
+    )
+    child_id = request.path_params.get("child_id")
+    if child_id is not None and request.method == "GET":
+        request.app.state.access_log.record(child_id, actor, request.url.path, now)
+    return actor

@@ -1,0 +1,117 @@
+"""Map every failure to `{"status_code", "detail"}`: domain errors to 4xx, our own faults to 500."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    UnsupportedMedia,
+)
+
+log = logging.getLogger("journey.http")
+
+STATUS = {
+    Invalid: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    UnsupportedMedia: 415,
+}
+
+
+class Unauthenticated(HTTPException):
+    """No valid login: 401."""
+
+    status_code = 401
+
+
+class TooManyAttempts(HTTPException):
+    """Throttled or locked: 429 with Retry-After."""
+
+    status_code = 429
+
+
+def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        {"status_code": status, "detail": detail},
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def domain_error(_: Request, error: DomainError) -> Response:
+    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+    return problem(status, error.detail)
+
+
+def _field_of(item: dict[str, Any]) -> str | None:
+    key = item.get("key")
+    message = str(item.get("message", ""))
+    if "at `$." in message:
+        path = message.split("at `$.", 1)[1].rstrip("`")
+        return f"{key}.{path}" if key and key != "data" else path
+    return key if key and key != "data" else None
+
+
+def validation_error(_: Request, error: ValidationException) -> Response:
+    extra = error.extra if isinstance(error.extra, list) else []
+    sentences = []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        field = _field_of(item)
+        message = str(item.get("message", "is invalid")).split(" - at `")[0]
+        if message.startswith("Object missing required field"):
+            missing = message.split("`")[1] if "`" in message else field
+            prefix = f"{field.rsplit('.', 1)[0]}." if field and "." in (field or "") else ""
+            sentences.append(f"The field '{prefix}{missing}' is required.")
+        elif field:
+            sentences.append(f"The field '{field}' is invalid: {message}.")
+        else:
+            sentences.append(f"The request body is invalid: {message}.")
+    detail = " ".join(sentences) or "The request body is not valid JSON of the expected shape."
+    return problem(400, detail)
+
+
+def http_error(request: Request, error: HTTPException) -> Response:
+    if isinstance(error, ValidationException):
+        return validation_error(request, error)
+    status = error.status_code
+    detail = error.detail
+    if status == 404 and (not detail or detail == "Not Found"):
+        detail = "Not found."
+    if status == 405:
+        detail = "This method is not allowed on this path."
+    if status == 413:
+        detail = detail if detail and "Request Entity" not in detail else "The body is too large."
+    return problem(status, detail or "The request was refused.", headers=error.headers)
+
+
+def internal_error(request: Request, error: Exception) -> Response:
+    request_id = uuid.uuid4().hex[:12]
+    log.error(
+        "unhandled error",
+        exc_info=error,
+        extra={"request_id": request_id, "method": request.method, "path": request.url.path},
+    )
+    return problem(500, f"Something went wrong on our side (request {request_id}).")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

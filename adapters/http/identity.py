@@ -1,0 +1,229 @@
+"""HTTP routes: logins, accounts, parents' links, opening hours, devices, support access."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+from litestar import Request, delete, get, post, put
+
+from adapters.bootstrap import Services
+from adapters.http.auth import bearer
+from adapters.http.errors import TooManyAttempts, Unauthenticated
+from adapters.storage.credentials import (
+    ACCOUNT_LIMIT,
+    ADDRESS_LIMIT,
+    hash_password,
+    new_token,
+    token_hash,
+)
+from domain.actor import Actor
+from domain.aggregates.account import check_password, normalise_email
+from domain.errors import NotFound
+
+FAILED_LOGIN_DELAY = 0.25  # seconds per recent failure, at most 2 s
+
+
+class Login(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    password: str
+
+
+class LoggedIn(msgspec.Struct):
+    token: str
+    account_id: UUID
+    roles: list[str]
+    setting_id: UUID
+
+
+class NewAccount(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    password: str
+    display_name: str
+    roles: list[str]
+
+
+class ParentLink(msgspec.Struct, forbid_unknown_fields=True):
+    account_id: UUID
+    relationship: str = "parent"
+
+
+class OpeningHours(msgspec.Struct, forbid_unknown_fields=True):
+    timezone: str
+    days: dict[str, list[str]]
+
+
+class NewDevice(msgspec.Struct, forbid_unknown_fields=True):
+    label: str
+    kind: str
+
+
+class SupportGrant(msgspec.Struct, forbid_unknown_fields=True):
+    account_id: UUID
+    until: datetime
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@post("/auth/login", opt={"public": True}, sync_to_thread=True, status_code=200)
+def login(data: Login, request: Request, services: Services) -> LoggedIn:
+    """Exchange an email and password for a bearer token; throttled and locked on failures."""
+    now = services.clock()
+    email = normalise_email(data.email)
+    address = _address(request)
+    subjects = [f"account:{email}", f"address:{address}"]
+    locked = services.credentials.locked(subjects, now)
+    if locked is not None:
+        services.access_log.login(now, None, address, "locked")
+        raise TooManyAttempts(
+            detail="Too many failed logins; wait a while and try again.",
+            headers={"Retry-After": str(locked.retry_after)},
+        )
+    account_id = services.credentials.verify(email, data.password)
+    found = request.app.state.gatekeeper.account(account_id) if account_id else None
+    if account_id is None or found is None:
+        failures = services.credentials.record_failure(subjects[0], ACCOUNT_LIMIT, now)
+        services.credentials.record_failure(subjects[1], ADDRESS_LIMIT, now)
+        services.access_log.login(now, None, address, "failed")
+        time.sleep(min(FAILED_LOGIN_DELAY * failures, 2.0))
+        raise Unauthenticated("The email or password is wrong.")
+    setting_id, roles, disabled = found
+    if disabled:
+        services.access_log.login(now, account_id, address, "disabled")
+        raise Unauthenticated("This account is disabled; ask your manager.")
+    services.credentials.clear_failures(subjects[0])
+    token = services.credentials.open_session(account_id, now)
+    services.access_log.login(now, account_id, address, "ok")
+    return LoggedIn(token, account_id, list(roles), setting_id)
+
+
+@post("/auth/logout", opt={"public": True}, sync_to_thread=True, status_code=204)
+def logout(request: Request, services: Services) -> None:
+    """Revoke the bearer token sent with this request."""
+    token = bearer(request)
+    if not token:
+        raise Unauthenticated("Log in first: there is no token to revoke.")
+    services.credentials.close_session(token)
+
+
+@post("/accounts", opt={"permission": "account.create"}, sync_to_thread=True, status_code=201)
+def create_account(data: NewAccount, actor: Actor, services: Services) -> dict:
+    """A manager opens an account of their setting."""
+    check_password(data.password, data.email)
+    password_hash = hash_password(data.password)
+    now = services.clock()
+    account, position = services.app.create_account(
+        data.email, data.display_name, data.roles, actor, now
+    )
+    services.credentials.set_password(account.id, account.email, password_hash, now)
+    services.projections.wait_for(position)
+    return {"account_id": account.id}
+
+
+@get("/accounts", opt={"permission": "account.list"}, sync_to_thread=True)
+def list_accounts(actor: Actor, services: Services) -> dict:
+    """The setting's accounts (managers)."""
+    rows = services.db.query(
+        "SELECT account_id, email, display_name, roles, disabled FROM accounts_view "
+        "WHERE setting_id = ? ORDER BY created_at",
+        (str(actor.setting_id),),
+    )
+    items = [
+        {"account_id": r[0], "email": r[1], "display_name": r[2],
+         "roles": msgspec.json.decode(r[3]), "disabled": bool(r[4])}
+        for r in rows
+    ]
+    return {"items": items, "next_cursor": None}
+
+
+@post("/accounts/{account_id:uuid}/disable", opt={"permission": "account.disable"},
+      sync_to_thread=True, status_code=204)
+def disable_account(account_id: UUID, actor: Actor, services: Services) -> None:
+    """Disable an account; its tokens stop working at once."""
+    position = services.app.disable_account(account_id, actor, services.clock())
+    services.credentials.close_all_sessions(account_id)
+    services.projections.wait_for(position)
+
+
+@post("/children/{child_id:uuid}/parents", opt={"permission": "child.link_parent"},
+      sync_to_thread=True, status_code=204)
+def link_parent(child_id: UUID, data: ParentLink, actor: Actor, services: Services) -> None:
+    """Link a parent account to a child of the setting."""
+    row = services.db.query_one(
+        "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child_id),)
+    )
+    child_setting = UUID(row[0]) if row else None
+    position = services.app.link_parent(
+        child_id, data.account_id, data.relationship, child_setting, actor, services.clock()
+    )
+    services.projections.wait_for(position)
+
+
+@put("/setting/opening-hours", opt={"permission": "setting.opening_hours"},
+     sync_to_thread=True, status_code=204)
+def set_opening_hours(data: OpeningHours, actor: Actor, services: Services) -> None:
+    """Set the timezone and the hours staff may use the system; a missing day is closed."""
+    position = services.app.set_opening_hours(data.timezone, data.days, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@post("/devices", opt={"permission": "device.register"}, sync_to_thread=True, status_code=201)
+def register_device(data: NewDevice, actor: Actor, services: Services) -> dict:
+    """Register a tablet or computer; its token is shown now and never again."""
+    token = new_token()
+    device, position = services.app.register_device(
+        data.label, data.kind, token_hash(token), actor, services.clock()
+    )
+    services.projections.wait_for(position)
+    return {"device_id": device.id, "device_token": token}
+
+
+@post("/setting/support-access", opt={"permission": "setting.support_access"},
+      sync_to_thread=True, status_code=204)
+def grant_support_access(data: SupportGrant, actor: Actor, services: Services) -> None:
+    """Let a support account read the setting's data until a time."""
+    position = services.app.grant_support_access(
+        data.account_id, data.until, actor, services.clock()
+    )
+    services.projections.wait_for(position)
+
+
+@delete("/setting/support-access/{account_id:uuid}",
+        opt={"permission": "setting.support_access"}, sync_to_thread=True, status_code=204)
+def revoke_support_access(account_id: UUID, actor: Actor, services: Services) -> None:
+    """End a support grant at once."""
+    position = services.app.revoke_support_access(account_id, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@get("/setting", opt={"permission": "setting.terms.read"}, sync_to_thread=True)
+def read_setting(actor: Actor, services: Services) -> dict:
+    """The caller's setting: name, timezone and opening hours."""
+    row = services.db.query_one(
+        "SELECT name, timezone, hours FROM settings_view WHERE setting_id = ?",
+        (str(actor.setting_id),),
+    )
+    if row is None:
+        raise NotFound()
+    return {"setting_id": actor.setting_id, "name": row[0], "timezone": row[1],
+            "days": msgspec.json.decode(row[2])}
+
+
+
+ROUTES = [
+    login,
+    logout,
+    create_account,
+    list_accounts,
+    disable_account,
+    link_parent,
+    set_opening_hours,
+    register_device,
+    grant_support_access,
+    revoke_support_access,
+    read_setting,
+]

@@ -1,0 +1,155 @@
+"""Configuration from the environment, read in one place.
+
+A bad value stops start-up with one sentence naming the variable (`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+MB = 1024 * 1024
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """Where media go on S3/MinIO."""
+
+    endpoint: str
+    access_key: str
+    secret_key: str
+    bucket: str
+    secure: bool
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service is configured with."""
+
+    data_dir: Path
+    database_url: str | None
+    media: S3Location | None
+    master_key: bytes
+    photo_max_bytes: int
+    video_max_bytes: int
+    log_level: str = "INFO"
+
+    @property
+    def events_path(self) -> Path:
+        return self.data_dir / "events.sqlite"
+
+    @property
+    def journey_db_path(self) -> Path:
+        return self.data_dir / "journey.sqlite"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every `JOURNEY_*` variable."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("JOURNEY_DATA_DIR") or "var")
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(
+                f"JOURNEY_DATA_DIR={data_dir} cannot be used as the data directory: "
+                f"{error.strerror}."
+            ) from None
+        database_url = env.get("JOURNEY_DATABASE_URL") or None
+        if database_url is not None:
+            parts = urlsplit(database_url)
+            if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+                raise ConfigError(
+                    "JOURNEY_DATABASE_URL must look like "
+                    "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE."
+                )
+        media = _s3_location(env.get("JOURNEY_MEDIA_URL") or None)
+        master_key = _master_key(env.get("JOURNEY_MASTER_KEY") or None, data_dir)
+        photo = _megabytes(env, "JOURNEY_PHOTO_MAX_MB", 25)
+        video = _megabytes(env, "JOURNEY_VIDEO_MAX_MB", 1024)
+        level = (env.get("JOURNEY_LOG_LEVEL") or "INFO").upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError("JOURNEY_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
+        return cls(data_dir, database_url, media, master_key, photo, video, level)
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default * MB
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive number of megabytes, not {raw!r}.")
+    return int(value * MB)
+
+
+def _s3_location(url: str | None) -> S3Location | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("s3", "s3+https") or not parts.hostname or not parts.username:
+        raise ConfigError(
+            "JOURNEY_MEDIA_URL must look like s3://ACCESS_KEY:SECRET@HOST:PORT/BUCKET "
+            "(s3+https:// for TLS)."
+        )
+    bucket = parts.path.strip("/")
+    if not bucket or "/" in bucket:
+        raise ConfigError("JOURNEY_MEDIA_URL must name exactly one bucket after the host.")
+    endpoint = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return S3Location(
+        endpoint=endpoint,
+        access_key=unquote(parts.username),
+        secret_key=unquote(parts.password or ""),
+        bucket=bucket,
+        secure=parts.scheme == "s3+https",
+    )
+
+
+def _master_key(value: str | None, data_dir: Path) -> bytes:
+    if value is not None:
+        key = _decode_key(value)
+        if key is None:
+            raise ConfigError(
+                "JOURNEY_MASTER_KEY must be 32 bytes in base64 (44 characters) or hex (64)."
+            )
+        return key
+    path = data_dir / "master.key"
+    if path.exists():
+        key = _decode_key(path.read_text().strip())
+        if key is None:
+            raise ConfigError(
+                f"JOURNEY_MASTER_KEY is not set and {path} does not hold a valid key."
+            )
+        return key
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(base64.b64encode(key).decode() + "\n")
+    return key
+
+
+def _decode_key(text: str) -> bytes | None:
+    text = text.strip()
+    try:
+        if len(text) == 64:
+            return bytes.fromhex(text)
+        key = base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    return key if len(key) == 32 else None

@@ -1,0 +1,88 @@
+"""Every read of a child's data: who, when, from which device, which route.
+
+Reads are buffered in memory and written in batches by a background thread, so a
+read costs no extra write on the request path; `flush()` writes what is pending.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from adapters.storage.database import Database
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS child_access_log (
+        child_id TEXT NOT NULL,
+        setting_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        device_id TEXT,
+        route TEXT NOT NULL,
+        at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS access_by_child ON child_access_log (child_id, at)",
+    """CREATE TABLE IF NOT EXISTS login_log (
+        at TEXT NOT NULL,
+        account_id TEXT,
+        address TEXT,
+        outcome TEXT NOT NULL)""",
+]
+
+
+class AccessLog:
+    """Buffered, batched access records."""
+
+    def __init__(self, db: Database, interval: float = 0.5):
+        self.db = db
+        db.create_tables(SCHEMA)
+        self._pending: list[tuple] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._interval = interval
+        self._thread: threading.Thread | None = None
+
+    def record(self, child_id: str, actor: Any, route: str, at: datetime) -> None:
+        row = (str(child_id), str(actor.setting_id), str(actor.account_id),
+               ",".join(actor.roles), str(actor.device_id) if actor.device_id else None,
+               route, at.isoformat())
+        with self._lock:
+            self._pending.append(row)
+
+    def login(self, at: datetime, account_id: Any, address: str | None, outcome: str) -> None:
+        self.db.execute(
+            "INSERT INTO login_log (at, account_id, address, outcome) VALUES (?, ?, ?, ?)",
+            (at.isoformat(), str(account_id) if account_id else None, address, outcome),
+        )
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, self._pending = self._pending, []
+        if rows:
+            with self.db.transaction() as tx:
+                tx.executemany(
+                    "INSERT INTO child_access_log (child_id, setting_id, account_id, roles, "
+                    "device_id, route, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(self._interval):
+                try:
+                    self.flush()
+                except Exception:  # pragma: no cover - retried next tick
+                    pass
+
+        self._thread = threading.Thread(target=loop, name="access-log", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.flush()

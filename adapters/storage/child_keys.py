@@ -1,0 +1,89 @@
+"""Per-child data keys, wrapped by the master key, in their own table.
+
+Each child has a `journey` key (erased with the journey) and a `retention` key
+(incidents, accidents and medication, kept until the legal retention ends).
+Deleting a key is crypto-shredding: what it sealed can never be read again.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from adapters.storage.database import Database, is_unique_violation
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS child_keys (
+        child_id TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        wrapped BLOB NOT NULL,
+        PRIMARY KEY (child_id, purpose))""",
+]
+
+CACHE_SECONDS = 30.0
+
+
+class ChildKeys:
+    """Creates, unwraps, caches and shreds the children's data keys."""
+
+    def __init__(self, db: Database, master_key: bytes):
+        if len(master_key) != 32:
+            raise ValueError("the master key must be 32 bytes")
+        self._db = db
+        self._master = AESGCM(master_key)
+        self._cache: dict[tuple[UUID, str], tuple[float, AESGCM]] = {}
+        self._lock = threading.Lock()
+        db.create_tables(SCHEMA)
+
+    def _wrap(self, key: bytes, child_id: UUID, purpose: str) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._master.encrypt(nonce, key, f"{child_id}:{purpose}".encode())
+
+    def _unwrap(self, wrapped: bytes, child_id: UUID, purpose: str) -> bytes:
+        wrapped = bytes(wrapped)
+        return self._master.decrypt(wrapped[:12], wrapped[12:], f"{child_id}:{purpose}".encode())
+
+    def cipher(self, child_id: UUID, purpose: str, create: bool = False) -> AESGCM | None:
+        """The child's key for this purpose, created on first use when `create` is set."""
+        now = time.monotonic()
+        cached = self._cache.get((child_id, purpose))
+        if cached and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        row = self._db.query_one(
+            "SELECT wrapped FROM child_keys WHERE child_id = ? AND purpose = ?",
+            (str(child_id), purpose),
+        )
+        if row is None:
+            if not create:
+                return None
+            key = AESGCM.generate_key(256)
+            try:
+                self._db.execute(
+                    "INSERT INTO child_keys (child_id, purpose, wrapped) VALUES (?, ?, ?)",
+                    (str(child_id), purpose, self._wrap(key, child_id, purpose)),
+                )
+            except Exception as error:  # another process created it first
+                if not is_unique_violation(error):
+                    raise
+                return self.cipher(child_id, purpose, create=False)
+        else:
+            key = self._unwrap(row[0], child_id, purpose)
+        aes = AESGCM(key)
+        with self._lock:
+            self._cache[(child_id, purpose)] = (now, aes)
+        return aes
+
+    def shred(self, child_id: UUID, purpose: str) -> None:
+        """Delete the key: everything it sealed is unreadable from now on."""
+        with self._lock:
+            self._cache.pop((child_id, purpose), None)
+        self._db.execute(
+            "DELETE FROM child_keys WHERE child_id = ? AND purpose = ?", (str(child_id), purpose)
+        )
+
+    def exists(self, child_id: UUID, purpose: str) -> bool:
+        return self.cipher(child_id, purpose) is not None

@@ -1,0 +1,175 @@
+"""Passwords, sessions and login throttling, in their own tables (never in events).
+
+- Passwords are hashed with argon2id (argon2-cffi).
+- Tokens are random, shown once, stored as SHA-256; a session expires after 12 hours
+  idle or 7 days in all, and is deleted on logout or when the account is disabled.
+- Failed logins are counted per account and per client address in the database, so a
+  lock survives restarts and holds across server processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from adapters.storage.database import Database
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS credentials (
+        account_id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        changed_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sessions (
+        token_hash TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sessions_by_account ON sessions (account_id)",
+    """CREATE TABLE IF NOT EXISTS login_failures (
+        subject TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        first_at TEXT NOT NULL,
+        locked_until TEXT)""",
+]
+
+IDLE = timedelta(hours=12)
+ABSOLUTE = timedelta(days=7)
+ACCOUNT_LIMIT = 5
+ADDRESS_LIMIT = 20
+WINDOW = timedelta(minutes=15)
+LOCK = timedelta(minutes=15)
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("a password nobody has, for unknown emails")
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+@dataclass(frozen=True)
+class Locked:
+    """Too many failures: retry after this many seconds."""
+
+    retry_after: int
+
+
+class Credentials:
+    """Password hashes, sessions and login failures."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        db.create_tables(SCHEMA)
+
+    # passwords
+    def set_password(self, account_id: UUID, email: str, password_hash: str, at: datetime
+                     ) -> None:
+        self.db.execute(
+            "INSERT INTO credentials (account_id, email, password_hash, changed_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
+            "password_hash = excluded.password_hash, changed_at = excluded.changed_at",
+            (str(account_id), email, password_hash, at.isoformat()),
+        )
+
+    def verify(self, email: str, password: str) -> UUID | None:
+        """The account id if the password matches. Costs one argon2 verify either way."""
+        row = self.db.query_one(
+            "SELECT account_id, password_hash FROM credentials WHERE email = ?", (email,)
+        )
+        stored = row[1] if row else _DUMMY_HASH
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return UUID(row[0]) if row else None
+
+    # throttling
+    def locked(self, subjects: list[str], now: datetime) -> Locked | None:
+        marks = ",".join("?" for _ in subjects)
+        rows = self.db.query(
+            f"SELECT locked_until FROM login_failures WHERE subject IN ({marks}) "
+            "AND locked_until IS NOT NULL",
+            subjects,
+        )
+        waits = [datetime.fromisoformat(r[0]) - now for r in rows]
+        waits = [w for w in waits if w.total_seconds() > 0]
+        if not waits:
+            return None
+        return Locked(retry_after=int(max(waits).total_seconds()) + 1)
+
+    def record_failure(self, subject: str, limit: int, now: datetime) -> int:
+        """Count a failure; lock the subject when it reaches the limit within the window."""
+        with self.db.transaction() as tx:
+            row = tx.execute(
+                f"SELECT failures, first_at FROM login_failures WHERE subject = ?"
+                f"{self.db.for_update}",
+                (subject,),
+            ).fetchone()
+            if row is None or now - datetime.fromisoformat(row[1]) > WINDOW:
+                failures, first = 1, now
+            else:
+                failures, first = int(row[0]) + 1, datetime.fromisoformat(row[1])
+            locked_until = (now + LOCK).isoformat() if failures >= limit else None
+            tx.execute(
+                "INSERT INTO login_failures (subject, failures, first_at, locked_until) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (subject) DO UPDATE SET "
+                "failures = excluded.failures, first_at = excluded.first_at, "
+                "locked_until = excluded.locked_until",
+                (subject, failures, first.isoformat(), locked_until),
+            )
+            return failures
+
+    def clear_failures(self, subject: str) -> None:
+        self.db.execute("DELETE FROM login_failures WHERE subject = ?", (subject,))
+
+    # sessions
+    def open_session(self, account_id: UUID, now: datetime) -> str:
+        token = new_token()
+        self.db.execute(
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (token_hash(token), str(account_id), now.isoformat(), now.isoformat(),
+             (now + ABSOLUTE).isoformat()),
+        )
+        return token
+
+    def session_account(self, token: str, now: datetime) -> UUID | None:
+        """The account of a live session (sliding the idle expiry), else None."""
+        digest = token_hash(token)
+        row = self.db.query_one(
+            "SELECT account_id, last_seen_at, expires_at FROM sessions WHERE token_hash = ?",
+            (digest,),
+        )
+        if row is None:
+            return None
+        last_seen = datetime.fromisoformat(row[1])
+        if now >= datetime.fromisoformat(row[2]) or now - last_seen >= IDLE:
+            self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (digest,))
+            return None
+        if now - last_seen > timedelta(minutes=1):
+            self.db.execute("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+                            (now.isoformat(), digest))
+        return UUID(row[0])
+
+    def close_session(self, token: str) -> None:
+        self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
+
+    def close_all_sessions(self, account_id: UUID) -> None:
+        self.db.execute("DELETE FROM sessions WHERE account_id = ?", (str(account_id),))

@@ -1,0 +1,183 @@
+"""One small SQL gateway over SQLite (embedded) or PostgreSQL (pooled).
+
+Read models, credentials, keys, idempotency records and login throttling share it.
+SQL is written once with `?` placeholders; the PostgreSQL flavour rewrites them.
+Upserts use `INSERT ... ON CONFLICT`, which both engines understand.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+class Tx:
+    """A cursor inside one transaction."""
+
+    def __init__(self, cursor: Any, rewrite: bool):
+        self._cursor = cursor
+        self._rewrite = rewrite
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self._rewrite else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        self._cursor.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def fetchone(self) -> tuple | None:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[tuple]:
+        return list(self._cursor.fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+
+class Database:
+    """The common face of both engines."""
+
+    kind = "abstract"
+    blob = "BLOB"
+    for_update = ""
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.transaction(read_only=True) as tx:
+            return tx.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        with self.transaction(read_only=True) as tx:
+            return tx.execute(sql, params).fetchone()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self.transaction() as tx:
+            return tx.execute(sql, params).rowcount
+
+    def create_tables(self, statements: Sequence[str]) -> None:
+        with self.transaction() as tx:
+            for statement in statements:
+                tx.execute(statement.replace("BLOB", self.blob))
+
+    def check(self) -> None:
+        self.query_one("SELECT 1")
+
+    def close(self) -> None:
+        pass
+
+
+class SQLiteDatabase(Database):
+    """A SQLite file, one connection per thread, writes serialised by BEGIN IMMEDIATE.
+
+    `secure_delete` overwrites deleted content, so that an erased child's name does
+    not linger in free pages of the file.
+    """
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA secure_delete=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self, read_only: bool = False) -> Iterator[Tx]:
+        conn = self._connection()
+        if getattr(self._local, "depth", 0):
+            yield Tx(conn.cursor(), rewrite=False)
+            return
+        conn.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield Tx(conn.cursor(), rewrite=False)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+        finally:
+            self._local.depth = 0
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+
+class PostgresDatabase(Database):
+    """PostgreSQL through a psycopg connection pool."""
+
+    kind = "postgres"
+    blob = "BYTEA"
+    for_update = " FOR UPDATE"
+
+    def __init__(self, url: str, min_size: int = 2, max_size: int = 20):
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=True,
+                                   kwargs={"autocommit": False})
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self, read_only: bool = False) -> Iterator[Tx]:
+        existing = getattr(self._local, "conn", None)
+        if existing is not None:
+            yield Tx(existing.cursor(), rewrite=True)
+            return
+        with self.pool.connection() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    yield Tx(conn.cursor(), rewrite=True)
+            finally:
+                self._local.conn = None
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether an error is a primary-key or unique-constraint violation, on either engine."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return True
+    try:
+        import psycopg.errors
+
+        return isinstance(error, psycopg.errors.UniqueViolation)
+    except ImportError:  # pragma: no cover
+        return False

@@ -1,0 +1,188 @@
+"""Who may do what. The one table of the system: guards in the HTTP adapter consult it,
+and the rules about whose child, which setting and which device live here too.
+
+Each permission names the roles that hold it and whether it writes. A `support`
+account holds every read permission (never a write) only while a manager's grant
+is running; everything else follows the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.actor import (
+    MANAGER,
+    PARENT,
+    PRACTITIONER,
+    SAFEGUARDING_LEAD,
+    SUPPORT,
+    Actor,
+)
+from domain.errors import Forbidden, NotFound
+
+STAFF = frozenset({MANAGER, PRACTITIONER, SAFEGUARDING_LEAD})
+EVERYONE = STAFF | {PARENT}
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Roles holding a permission, and whether using it changes anything."""
+
+    roles: frozenset[str]
+    writes: bool
+
+
+def _w(*roles: str) -> Permission:
+    return Permission(frozenset(roles), writes=True)
+
+
+def _r(*roles: str) -> Permission:
+    return Permission(frozenset(roles), writes=False)
+
+
+PERMISSIONS: dict[str, Permission] = {
+    # setting and accounts
+    "account.create": _w(MANAGER),
+    "account.disable": _w(MANAGER),
+    "account.list": _r(MANAGER),
+    "setting.opening_hours": _w(MANAGER),
+    "setting.terms.publish": _w(MANAGER),
+    "setting.terms.read": _r(*EVERYONE),
+    "setting.support_access": _w(MANAGER),
+    "setting.terminate": _w(MANAGER),
+    "device.register": _w(MANAGER),
+    "device.retire": _w(MANAGER),
+    # children
+    "child.enrol": _w(MANAGER),
+    "child.link_parent": _w(MANAGER),
+    "child.list": _r(*EVERYONE),
+    "child.leave": _w(MANAGER),
+    "child.erase": _w(MANAGER),
+    "child.portfolio": _r(*EVERYONE),
+    "child.progress": _r(*EVERYONE),
+    # consent
+    "consent.sign": _w(PARENT),
+    "consent.image": _w(PARENT),
+    "consent.read": _r(*EVERYONE),
+    "consent.review": _w(MANAGER),
+    "consent.review_list": _r(MANAGER),
+    # media
+    "media.upload": _w(MANAGER, PRACTITIONER, PARENT),
+    "media.read": _r(*EVERYONE),
+    # learning journey
+    "framework.read": _r(*EVERYONE),
+    "journey.read": _r(*EVERYONE),
+    "observation.submit": _w(MANAGER, PRACTITIONER, PARENT),
+    "observation.revise": _w(MANAGER, PRACTITIONER),
+    "observation.moderate": _w(MANAGER),
+    "moderation.queue": _r(MANAGER),
+    "comment.add": _w(MANAGER, PRACTITIONER, PARENT),
+    "comment.remove": _w(MANAGER),
+    "assessment.record": _w(MANAGER, PRACTITIONER),
+    # daily diary
+    "diary.read": _r(*EVERYONE),
+    "diary.record": _w(MANAGER, PRACTITIONER),
+    "diary.correct": _w(MANAGER, PRACTITIONER),
+    "diary.retract": _w(MANAGER),
+    "diary.message": _w(MANAGER, PRACTITIONER, PARENT),
+    "diary.end_session": _w(MANAGER, PRACTITIONER),
+    "medication.permission": _w(MANAGER, PRACTITIONER, PARENT),
+    "incident.acknowledge": _w(PARENT),
+    "room.board": _r(*STAFF),
+    # device custody
+    "device.sign_out": _w(*STAFF),
+    "device.sign_in": _w(*STAFF),
+    "device.damage": _w(*STAFF),
+    "device.photo_deleted": _w(*STAFF),
+    # reports and audit
+    "report.custody": _r(MANAGER),
+    "report.damage": _r(MANAGER),
+    "report.compliance": _r(MANAGER),
+    "report.late": _r(MANAGER),
+    "report.incidents": _r(MANAGER),
+    "audit.read": _r(SAFEGUARDING_LEAD),
+    "audit.verify": _r(SAFEGUARDING_LEAD, MANAGER),
+}
+
+
+def may(actor: Actor, permission: str, *, support_granted_until: datetime | None = None,
+        now: datetime | None = None) -> bool:
+    """Whether the actor's roles hold the permission (support: reads, while granted)."""
+    rule = PERMISSIONS[permission]
+    if any(role in rule.roles for role in actor.roles):
+        return True
+    if SUPPORT in actor.roles and not rule.writes:
+        return support_granted_until is not None and now is not None and now < support_granted_until
+    return False
+
+
+def require(actor: Actor, permission: str, *, support_granted_until: datetime | None = None,
+            now: datetime | None = None) -> None:
+    """Raise Forbidden unless `may` allows it, with a sentence saying why."""
+    if may(actor, permission, support_granted_until=support_granted_until, now=now):
+        return
+    if SUPPORT in actor.roles and not actor.is_staff:
+        if PERMISSIONS[permission].writes:
+            raise Forbidden("Support accounts may read, never change, a setting's data.")
+        raise Forbidden(
+            "Support accounts see nothing unless a manager of the setting grants access."
+        )
+    raise Forbidden(f"Your role does not allow this ({permission}).")
+
+
+def require_same_setting(actor: Actor, setting_id: UUID | None) -> None:
+    """Anything of another setting does not exist for this actor."""
+    if setting_id is None or setting_id != actor.setting_id:
+        raise NotFound()
+
+
+def require_child_visible(actor: Actor, child_setting_id: UUID | None, child_id: UUID,
+                          *, agreement: bool = True) -> None:
+    """Staff (and granted support) see the children of their setting; parents only their own.
+
+    Anything else is `404`, never a hint that the child exists. A parent who has not
+    signed the current agreement terms for the child gets `403` saying so (see
+    `require_agreement`); the agreement, terms and consent routes pass
+    `agreement=False`.
+    """
+    require_same_setting(actor, child_setting_id)
+    if actor.is_staff or actor.is_support:
+        return
+    if child_id not in actor.children:
+        raise NotFound()
+    if agreement:
+        require_agreement(actor, child_id)
+
+
+def require_agreement(actor: Actor, child_id: UUID) -> None:
+    """A parent linked to a child must have signed the current terms for that child."""
+    if actor.is_staff or actor.is_support or child_id in actor.agreed_children:
+        return
+    from domain.consent_rules import agreement_required_sentence
+
+    raise Forbidden(agreement_required_sentence(child_id))
+
+
+def require_media_visible(actor: Actor, media_setting_id: UUID | None, uploaded_by: UUID | None,
+                          uses: Iterable[tuple[UUID, bool, bool]]) -> None:
+    """Who may download a photo or video; anyone else gets `404`.
+
+    Its uploader and the setting's managers, always. Once an observation uses it
+    (`uses`: the observation's child, approved, visible in that journey), whoever may
+    see that observation: staff of the setting (and granted support), and a parent of
+    that child who signed the agreement, once the observation is approved and the
+    media is visible in the journey (image consent).
+    """
+    require_same_setting(actor, media_setting_id)
+    if actor.account_id == uploaded_by or actor.is_manager:
+        return
+    for child_id, approved, visible in uses:
+        if actor.is_staff or actor.is_support:
+            return
+        if (child_id in actor.children and child_id in actor.agreed_children
+                and approved and visible):
+            return
+    raise NotFound()

@@ -1,0 +1,129 @@
+"""Account: a member of staff, a parent, or a support engineer of the service."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.actor import PARENT, ROLES, Actor
+from domain.aggregates.base import NurseryAggregate
+from domain.errors import Conflict, Invalid
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively, without surrounding spaces."""
+    return (email or "").strip().lower()
+
+
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    if not EMAIL.match(email) or len(email) > 254:
+        raise Invalid("The field 'email' must be an email address like name@example.org.",
+                      "email")
+    return email
+
+
+def check_password(password: str, email: str) -> None:
+    """Rules a person can satisfy: long enough, not the email."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise Invalid(f"The field 'password' must be at least {MIN_PASSWORD} characters long.",
+                      "password")
+    if len(password) > MAX_PASSWORD:
+        raise Invalid(f"The field 'password' must be at most {MAX_PASSWORD} characters long.",
+                      "password")
+    lowered = password.strip().lower()
+    local_part = normalise_email(email).split("@")[0]
+    if lowered == normalise_email(email) or (len(local_part) >= 4 and lowered == local_part):
+        raise Invalid("The field 'password' must not be your email address.", "password")
+
+
+def check_roles(roles: list[str]) -> tuple[str, ...]:
+    if not roles:
+        raise Invalid("The field 'roles' must name at least one role.", "roles")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid(f"The field 'roles' has an unknown role {unknown[0]!r}; use "
+                      f"{', '.join(ROLES)}.", "roles")
+    return tuple(dict.fromkeys(roles))
+
+
+class Account(NurseryAggregate):
+    """An account of one setting, holding one or more roles."""
+
+    @event("Created")
+    def __init__(self, setting_id: UUID, email: str, display_name: str, roles: list[str],
+                 actor: Actor, at: datetime):
+        self.setting_id = setting_id
+        self.email = email
+        self.display_name = display_name
+        self.roles = list(roles)
+        self.children: set[UUID] = set()
+        self.disabled = False
+
+    @classmethod
+    def open(cls, setting_id: UUID, email: str, display_name: str, roles: list[str],
+             actor: Actor, at: datetime) -> Account:
+        """Open an account after checking its fields."""
+        email = check_email(email)
+        if not display_name or not display_name.strip() or len(display_name) > 200:
+            raise Invalid("The field 'display_name' must be 1 to 200 characters.",
+                          "display_name")
+        return cls(setting_id, email, display_name.strip(), list(check_roles(roles)), actor, at)
+
+    def link_child(self, child_id: UUID, relationship: str, actor: Actor, at: datetime) -> None:
+        """Link a parent to a child of the setting."""
+        if PARENT not in self.roles:
+            raise Invalid("The field 'account_id' must name a parent account.", "account_id")
+        if self.disabled:
+            raise Conflict("This account is disabled.")
+        if child_id in self.children:
+            return
+        self._child_linked(child_id, relationship or "parent", actor, at)
+
+    @event("ChildLinked")
+    def _child_linked(self, child_id: UUID, relationship: str, actor: Actor, at: datetime
+                      ) -> None:
+        self.children.add(child_id)
+
+    @event("ChildUnlinked")
+    def unlink_child(self, child_id: UUID, actor: Actor, at: datetime) -> None:
+        """Remove a parent's link to a child."""
+        self.children.discard(child_id)
+
+    def disable(self, actor: Actor, at: datetime) -> None:
+        """Disable the account: its tokens stop working at once."""
+        if actor.account_id == self.id:
+            raise Conflict("You cannot disable your own account.")
+        if not self.disabled:
+            self._disabled(actor, at)
+
+    @event("Disabled")
+    def _disabled(self, actor: Actor, at: datetime) -> None:
+        self.disabled = True
+
+    @event("PasswordChanged")
+    def password_changed(self, actor: Actor, at: datetime) -> None:
+        """Record that the password changed (the hash lives in the credentials table)."""
+
+
+class EmailIndex(NurseryAggregate):
+    """One account per email in the whole deployment: a second is a version conflict."""
+
+    @staticmethod
+    def id_for(email: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"journey:email:{normalise_email(email)}")
+
+    @classmethod
+    def create_id(cls, email: str, **_: object) -> UUID:
+        return cls.id_for(email)
+
+    @event("Claimed")
+    def __init__(self, email: str, account_id: UUID, actor: Actor, at: datetime):
+        self.account_id = account_id

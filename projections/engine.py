@@ -1,0 +1,211 @@
+"""Read models built from the event log, exactly once, on SQLite and PostgreSQL.
+
+The library's `ProjectionRunner` needs a subscription, which its SQLite recorder
+does not offer. Here a `Projections` runner pulls the log in batches with
+`recorder.select_notifications(start, limit)` and, for each batch, writes the views
+and every projection's tracking position in one transaction of the read-model
+database. The tracking rows are locked (`FOR UPDATE` on PostgreSQL, `BEGIN
+IMMEDIATE` on SQLite), so several server processes never apply an event twice, and
+a crash rolls back the views with the position: nothing lost, nothing repeated.
+
+Each request that writes waits (bounded) until the views reach its notification id,
+so a client reads its own writes; a background thread picks up what other processes
+wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from adapters.storage.database import Database, Tx
+
+log = logging.getLogger("journey.projections")
+
+TRACKING_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS projection_tracking (
+        name TEXT PRIMARY KEY,
+        position BIGINT NOT NULL)""",
+]
+
+Handler = Callable[[Any, Any, Tx], None]
+
+
+def handles(*event_names: str) -> Callable[[Handler], Handler]:
+    """Mark a projection method as the handler of events named `Aggregate.Event`."""
+
+    def mark(method: Handler) -> Handler:
+        method.__handles__ = event_names  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class Projection:
+    """A read model: the events it listens to (methods marked `@handles`) and its tables.
+
+    Subclasses set `name`, `schema` (CREATE statements) and `tables` (cleared on rebuild).
+    """
+
+    name: str = ""
+    schema: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[[Any, Tx], None]] = {}
+        for attribute in dir(type(self)):
+            method = getattr(self, attribute)
+            for event_name in getattr(method, "__handles__", ()):
+                self.handlers[event_name] = method
+
+    def wants(self, topic: str) -> bool:
+        return topic.rpartition(":")[2] in self.handlers
+
+    def process(self, event: Any, topic: str, tx: Tx) -> None:
+        self.handlers[topic.rpartition(":")[2]](event, tx)
+
+
+class Projections:
+    """Keeps every projection up to date with the application's log."""
+
+    def __init__(self, app: Any, db: Database, projections: Iterable[Projection],
+                 batch_size: int = 1000):
+        self.app = app
+        self.db = db
+        self.projections = {p.name: p for p in projections}
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._position = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.failure: str | None = None
+
+    def setup(self) -> None:
+        """Create the tracking table and every view's tables."""
+        statements = list(TRACKING_SCHEMA)
+        for projection in self.projections.values():
+            statements.extend(projection.schema)
+        self.db.create_tables(statements)
+        with self.db.transaction() as tx:
+            for name in self.projections:
+                tx.execute(
+                    "INSERT INTO projection_tracking (name, position) VALUES (?, 0) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (name,),
+                )
+
+    def positions(self) -> dict[str, int]:
+        rows = self.db.query("SELECT name, position FROM projection_tracking")
+        return {name: int(pos) for name, pos in rows if name in self.projections}
+
+    def lag(self) -> dict[str, int]:
+        """How many notifications each projection is behind the log."""
+        head = self.app.recorder.max_notification_id() or 0
+        return {name: head - pos for name, pos in self.positions().items()}
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply every notification not yet applied; returns how many were read."""
+        read = 0
+        with self._lock:
+            while True:
+                count, last = self._apply_batch()
+                read += count
+                if progress is not None and count:
+                    progress(count)
+                if last:
+                    self._position = max(self._position, last)
+                if count < self.batch_size:
+                    return read
+
+    def _apply_batch(self) -> tuple[int, int]:
+        names = list(self.projections)
+        marks = ",".join("?" for _ in names)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT name, position FROM projection_tracking WHERE name IN ({marks})"
+                f"{self.db.for_update}",
+                names,
+            ).fetchall()
+            positions = {name: int(pos) for name, pos in rows}
+            start = min(positions.values(), default=0) + 1
+            notifications = self.app.recorder.select_notifications(
+                start=start, limit=self.batch_size
+            )
+            if not notifications:
+                return 0, start - 1
+            mapper = self.app.mapper
+            for notification in notifications:
+                interested = [
+                    p for name, p in self.projections.items()
+                    if positions[name] < notification.id and p.wants(notification.topic)
+                ]
+                if not interested:
+                    continue
+                event = mapper.to_domain_event(notification)
+                for projection in interested:
+                    projection.process(event, notification.topic, tx)
+            last = notifications[-1].id
+            tx.executemany(
+                "UPDATE projection_tracking SET position = ? WHERE name = ? AND position < ?",
+                [(last, name, last) for name in names],
+            )
+            return len(notifications), last
+
+    def wait_for(self, notification_id: int, timeout: float = 5.0) -> bool:
+        """Block until every view has applied `notification_id` (bounded by timeout)."""
+        deadline = time.monotonic() + timeout
+        while self._position < notification_id:
+            try:
+                self.catch_up()
+            except Exception:  # logged; the write itself has succeeded
+                log.exception("projection catch-up failed")
+                self.failure = "catch-up failed; see the log"
+                return False
+            if self._position >= notification_id:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def rebuild(self, names: Iterable[str] | None = None,
+                progress: Callable[[int], None] | None = None) -> int:
+        """Empty the named views (all when None) and replay the whole log into them."""
+        chosen = list(names) if names else list(self.projections)
+        unknown = [n for n in chosen if n not in self.projections]
+        if unknown:
+            raise KeyError(unknown[0])
+        with self._lock, self.db.transaction() as tx:
+            for name in chosen:
+                for table in self.projections[name].tables:
+                    tx.execute(f"DELETE FROM {table}")
+                tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
+            self._position = 0
+        return self.catch_up(progress=progress)
+
+    def start(self, interval: float = 0.5) -> None:
+        """Catch up in the background, for events written by other processes."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.catch_up()
+                    self.failure = None
+                except Exception as error:  # keep running; report in /health
+                    self.failure = type(error).__name__
+                    log.exception("projection catch-up failed")
+
+        self._thread = threading.Thread(target=loop, name="projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None

@@ -1,0 +1,105 @@
+"""Identity views: settings (timezone, hours), accounts, parents' children, support grants.
+
+Listens to Setting.* and Account.* events; writes settings_view, accounts_view,
+parent_children and support_grants.
+"""
+
+from __future__ import annotations
+
+import json
+
+from projections.engine import Projection, handles
+
+
+class IdentityViews(Projection):
+    """Who is who in each setting, read by the auth dependency on every request."""
+
+    name = "identity"
+    schema = (
+        """CREATE TABLE IF NOT EXISTS settings_view (
+            setting_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            hours TEXT NOT NULL,
+            registered_at TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS accounts_view (
+            account_id TEXT PRIMARY KEY,
+            setting_id TEXT NOT NULL,
+            email TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            roles TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS accounts_by_setting ON accounts_view (setting_id)",
+        """CREATE TABLE IF NOT EXISTS parent_children (
+            parent_id TEXT NOT NULL,
+            child_id TEXT NOT NULL,
+            relationship TEXT NOT NULL,
+            PRIMARY KEY (parent_id, child_id))""",
+        "CREATE INDEX IF NOT EXISTS parents_by_child ON parent_children (child_id)",
+        """CREATE TABLE IF NOT EXISTS support_grants (
+            setting_id TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            until TEXT NOT NULL,
+            PRIMARY KEY (setting_id, account_id))""",
+    )
+    tables = ("settings_view", "accounts_view", "parent_children", "support_grants")
+
+    @handles("Setting.Registered")
+    def registered(self, event, tx) -> None:
+        tx.execute(
+            "INSERT INTO settings_view (setting_id, name, timezone, hours, registered_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (setting_id) DO NOTHING",
+            (str(event.originator_id), event.name, event.timezone, json.dumps(event.hours),
+             event.timestamp.isoformat()),
+        )
+
+    @handles("Setting.OpeningHoursSet")
+    def hours_set(self, event, tx) -> None:
+        tx.execute(
+            "UPDATE settings_view SET timezone = ?, hours = ? WHERE setting_id = ?",
+            (event.timezone, json.dumps(event.hours), str(event.originator_id)),
+        )
+
+    @handles("Setting.SupportAccessGranted")
+    def support_granted(self, event, tx) -> None:
+        tx.execute(
+            "INSERT INTO support_grants (setting_id, account_id, until) VALUES (?, ?, ?) "
+            "ON CONFLICT (setting_id, account_id) DO UPDATE SET until = excluded.until",
+            (str(event.originator_id), str(event.account_id), event.until.isoformat()),
+        )
+
+    @handles("Setting.SupportAccessRevoked")
+    def support_revoked(self, event, tx) -> None:
+        tx.execute(
+            "DELETE FROM support_grants WHERE setting_id = ? AND account_id = ?",
+            (str(event.originator_id), str(event.account_id)),
+        )
+
+    @handles("Account.Created")
+    def account_created(self, event, tx) -> None:
+        tx.execute(
+            "INSERT INTO accounts_view (account_id, setting_id, email, display_name, roles, "
+            "disabled, created_at) VALUES (?, ?, ?, ?, ?, 0, ?) "
+            "ON CONFLICT (account_id) DO NOTHING",
+            (str(event.originator_id), str(event.setting_id), event.email, event.display_name,
+             json.dumps(list(event.roles)), event.timestamp.isoformat()),
+        )
+
+    @handles("Account.Disabled")
+    def account_disabled(self, event, tx) -> None:
+        tx.execute("UPDATE accounts_view SET disabled = 1 WHERE account_id = ?",
+                   (str(event.originator_id),))
+
+    @handles("Account.ChildLinked")
+    def child_linked(self, event, tx) -> None:
+        tx.execute(
+            "INSERT INTO parent_children (parent_id, child_id, relationship) VALUES (?, ?, ?) "
+            "ON CONFLICT (parent_id, child_id) DO NOTHING",
+            (str(event.originator_id), str(event.child_id), event.relationship or "parent"),
+        )
+
+    @handles("Account.ChildUnlinked")
+    def child_unlinked(self, event, tx) -> None:
+        tx.execute("DELETE FROM parent_children WHERE parent_id = ? AND child_id = ?",
+                   (str(event.originator_id), str(event.child_id)))

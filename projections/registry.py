@@ -1,0 +1,22 @@
+"""Every read model of the service. A new projection is one line here."""
+
+from __future__ import annotations
+
+from projections.engine import Projection
+
+
+def all_projections() -> list[Projection]:
+    """A fresh instance of every projection."""
+    from projections.consent import ConsentViews
+    from projections.devices import DevicesView
+    from projections.diary import DiaryViews
+    from projections.identity import IdentityViews
+    from projections.media import MediaView
+
+    return [
+        IdentityViews(),
+        DevicesView(),
+        ConsentViews(),
+        DiaryViews(),
+        MediaView(),
+    ]

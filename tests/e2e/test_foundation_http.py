@@ -1,0 +1,84 @@
+"""The HTTP foundation: health, schema, error mapping, idempotency, security headers."""
+
+from __future__ import annotations
+
+import uuid
+
+
+def test_health_reports_backends_and_projection_lag(nursery, backend):
+    r = nursery.client.get("/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["event_store"]["backend"] == backend
+    assert body["event_store"]["ok"] is True
+    assert body["media"]["ok"] is True
+    assert all(lag == 0 for lag in body["projections"]["lag"].values())
+
+
+def test_openapi_schema_is_served(nursery):
+    r = nursery.client.get("/schema/openapi.json")
+    assert r.status_code == 200
+    assert "/auth/login" in r.json()["paths"]
+
+
+def test_malformed_json_is_400_naming_the_problem(nursery):
+    r = nursery.client.post("/accounts", headers=nursery.manager.headers,
+                            content=b"{not json")
+    assert r.status_code == 400
+    assert r.json()["status_code"] == 400
+
+
+def test_wrong_type_is_400_naming_the_field(nursery):
+    r = nursery.client.post("/accounts", headers=nursery.manager.headers, json={
+        "email": "x@example.org", "password": 12, "display_name": "X", "roles": ["parent"]})
+    assert r.status_code == 400
+    assert "'password'" in r.json()["detail"]
+
+
+def test_missing_field_is_400_naming_the_field(nursery):
+    r = nursery.client.post("/accounts", headers=nursery.manager.headers, json={
+        "email": "x@example.org", "password": "long-enough-pw", "roles": ["parent"]})
+    assert r.status_code == 400
+    assert "display_name" in r.json()["detail"]
+
+
+def test_unknown_route_is_404_in_the_error_shape(nursery):
+    r = nursery.client.get("/no/such/thing")
+    assert r.status_code == 404
+    assert r.json() == {"status_code": 404, "detail": "Not found."}
+
+
+def test_security_headers_on_every_response(nursery):
+    for r in (nursery.client.get("/health"), nursery.client.get("/nope")):
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in r.headers["content-security-policy"]
+        assert r.headers["cache-control"] == "no-store"
+
+
+def test_idempotent_retry_returns_first_response_and_records_once(nursery):
+    key = str(uuid.uuid4())
+    body = {"email": "twice@example.org", "password": "long-enough-pw",
+            "display_name": "Twice", "roles": ["parent"]}
+    headers = {**nursery.manager.headers, "Idempotency-Key": key}
+    first = nursery.client.post("/accounts", headers=headers, json=body)
+    second = nursery.client.post("/accounts", headers=headers, json=body)
+    assert first.status_code == 201
+    assert second.status_code == 201
+    assert second.json() == first.json()
+    accounts = nursery.client.get("/accounts", headers=nursery.manager.headers).json()["items"]
+    assert [a["email"] for a in accounts].count("twice@example.org") == 1
+
+
+def test_idempotency_survives_a_restart(nursery):
+    from litestar.testing import TestClient
+
+    from adapters.http.app import create_app
+
+    key = str(uuid.uuid4())
+    headers = {**nursery.manager.headers, "Idempotency-Key": key}
+    body = {"label": "Tablet 9", "kind": "tablet"}
+    first = nursery.client.post("/devices", headers=headers, json=body)
+    assert first.status_code == 201
+    with TestClient(app=create_app(nursery.services)) as again:
+        second = again.post("/devices", headers=headers, json=body)
+    assert second.json() == first.json()
