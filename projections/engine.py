@@ -123,7 +123,7 @@ class Projections:
     def _apply_batch(self) -> tuple[int, int]:
         names = list(self.projections)
         marks = ",".join("?" for _ in names)
-        with self.db.transaction() as tx:
+        with self.db.transaction(pipeline=True) as tx:
             rows = tx.execute(
                 f"SELECT name, position FROM projection_tracking WHERE name IN ({marks})"
                 f"{self.db.for_update}",

@@ -52,7 +52,8 @@ class Database:
     for_update = ""
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:  # pragma: no cover - abstract
+    def transaction(self, read_only: bool = False, pipeline: bool = False
+                    ) -> Iterator[Tx]:  # pragma: no cover - abstract
         raise NotImplementedError
         yield
 
@@ -110,7 +111,7 @@ class SQLiteDatabase(Database):
         return conn
 
     @contextmanager
-    def transaction(self, read_only: bool = False) -> Iterator[Tx]:
+    def transaction(self, read_only: bool = False, pipeline: bool = False) -> Iterator[Tx]:
         conn = self._connection()
         if getattr(self._local, "depth", 0):
             yield Tx(conn.cursor(), rewrite=False)
@@ -154,7 +155,9 @@ class PostgresDatabase(Database):
         self._local = threading.local()
 
     @contextmanager
-    def transaction(self, read_only: bool = False) -> Iterator[Tx]:
+    def transaction(self, read_only: bool = False, pipeline: bool = False) -> Iterator[Tx]:
+        """A transaction; `pipeline` sends statements without waiting for each result
+        (psycopg's pipeline mode), which bulk writers such as projections use."""
         existing = getattr(self._local, "conn", None)
         if existing is not None:
             yield Tx(existing.cursor(), rewrite=True)
@@ -163,7 +166,11 @@ class PostgresDatabase(Database):
             self._local.conn = conn
             try:
                 with conn.transaction():
-                    yield Tx(conn.cursor(), rewrite=True)
+                    if pipeline:
+                        with conn.pipeline():
+                            yield Tx(conn.cursor(), rewrite=True)
+                    else:
+                        yield Tx(conn.cursor(), rewrite=True)
             finally:
                 self._local.conn = None
 
