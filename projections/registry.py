@@ -11,10 +11,12 @@ def all_projections() -> list[Projection]:
     from projections.devices import DevicesView
     from projections.diary import DiaryViews
     from projections.identity import IdentityViews
+    from projections.journey import JourneyViews
     from projections.media import MediaView
 
     return [
         IdentityViews(),
+        JourneyViews(),
         DevicesView(),
         ConsentViews(),
         DiaryViews(),

@@ -22,6 +22,7 @@ from domain import access
 from domain.actor import Actor
 from domain.errors import Forbidden
 from domain.opening_hours import is_open
+from projections.consent import signed_children
 
 DEVICE_MISSING = (
     "Staff may use the system only from the setting's equipment: send the "
@@ -126,7 +127,9 @@ class Gatekeeper:
         elif actor.is_support:
             granted_until = self.support_until(setting_id, account_id)
         else:
-            actor = Actor(account_id, setting_id, roles, None, self.children(account_id))
+            children = self.children(account_id)
+            agreed = frozenset(signed_children(self.db, account_id, setting_id)) & children
+            actor = Actor(account_id, setting_id, roles, None, children, agreed)
         access.require(actor, permission, support_granted_until=granted_until, now=now)
         return actor
 

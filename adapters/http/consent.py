@@ -1,0 +1,162 @@
+"""HTTP routes: agreement terms, parents' agreements, image consent, the consent review list."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from uuid import UUID
+
+import msgspec
+from litestar import get, post, put
+
+from adapters.bootstrap import Services
+from domain import access
+from domain.actor import Actor
+from domain.errors import Invalid, NotFound
+from projections import consent as views
+
+
+class NewTerms(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+    keep_older_signatures: bool = False
+
+
+class Signature(msgspec.Struct, forbid_unknown_fields=True):
+    terms_version: int
+
+
+class ImageConsent(msgspec.Struct, forbid_unknown_fields=True):
+    allowed: bool
+
+
+def child_setting(services: Services, child_id: UUID) -> UUID | None:
+    """The setting of an enrolled child, or None."""
+    row = services.db.query_one(
+        "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child_id),)
+    )
+    return UUID(row[0]) if row else None
+
+
+def _limit(limit: int | None) -> int:
+    if limit is None:
+        return 50
+    if limit < 1 or limit > 200:
+        raise Invalid("The query parameter 'limit' must be between 1 and 200.", "limit")
+    return limit
+
+
+def _after(cursor: str | None) -> tuple[str, str, str] | None:
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not (isinstance(value, list) and len(value) == 3
+                and all(isinstance(v, str) for v in value)):
+            raise ValueError(cursor)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Invalid("The query parameter 'cursor' is not one this service gave.",
+                      "cursor") from None
+    return value[0], value[1], value[2]
+
+
+def _cursor(row: tuple) -> str:
+    return base64.urlsafe_b64encode(json.dumps([row[0], row[1], row[2]]).encode()).decode()
+
+
+@get("/setting/terms", opt={"permission": "setting.terms.read"}, sync_to_thread=True)
+def read_terms(actor: Actor, services: Services) -> dict:
+    """The setting's current parent agreement terms (no agreement needed to read them)."""
+    terms = views.current_terms(services.db, actor.setting_id)
+    if terms is None:
+        raise NotFound("The setting has not published its agreement terms yet.")
+    version, text, keep_older = terms
+    return {"version": version, "text": text, "keep_older_signatures": keep_older}
+
+
+@post("/setting/terms", opt={"permission": "setting.terms.publish"}, sync_to_thread=True,
+      status_code=201)
+def publish_terms(data: NewTerms, actor: Actor, services: Services) -> dict:
+    """A manager publishes new terms; parents must sign them again (unless kept valid)."""
+    version, position = services.app.publish_terms(
+        data.text, actor, services.clock(), data.keep_older_signatures
+    )
+    services.projections.wait_for(position)
+    return {"version": version}
+
+
+@post("/children/{child_id:uuid}/agreement", opt={"permission": "consent.sign"},
+      sync_to_thread=True, status_code=204)
+def sign_agreement(child_id: UUID, data: Signature, actor: Actor, services: Services) -> None:
+    """A parent signs the current terms for their child."""
+    access.require_child_visible(actor, child_setting(services, child_id), child_id,
+                                 agreement=False)
+    position = services.app.sign_agreement(child_id, data.terms_version, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@put("/children/{child_id:uuid}/image-consent", opt={"permission": "consent.image"},
+     sync_to_thread=True, status_code=204)
+def set_image_consent(child_id: UUID, data: ImageConsent, actor: Actor,
+                      services: Services) -> None:
+    """A parent who has signed gives or withdraws consent to the child's image in others'
+    journeys; a withdrawal hides such media at once."""
+    access.require_child_visible(actor, child_setting(services, child_id), child_id)
+    position = services.app.set_image_consent(child_id, data.allowed, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@get("/children/{child_id:uuid}/consent", opt={"permission": "consent.read"},
+     sync_to_thread=True)
+def read_consent(child_id: UUID, actor: Actor, services: Services) -> dict:
+    """A child's image consent and the agreements signed for it.
+
+    A parent who has not signed yet may read it (it tells them what is missing).
+    """
+    access.require_child_visible(actor, child_setting(services, child_id), child_id,
+                                 agreement=False)
+    found = views.consent_of_child(services.db, child_id)
+    if actor.is_parent:
+        found["agreement_current"] = child_id in actor.agreed_children
+    return found
+
+
+@get("/consent-reviews", opt={"permission": "consent.review_list"}, sync_to_thread=True)
+def list_reviews(actor: Actor, services: Services, limit: int | None = None,
+                 cursor: str | None = None, resolved: bool = False) -> dict:
+    """Observations whose media were hidden by a change of image consent, oldest first."""
+    size = _limit(limit)
+    rows = views.reviews(services.db, actor.setting_id, size + 1, _after(cursor),
+                         include_resolved=resolved)
+    page = rows[:size]
+    items = [
+        {"observation_id": r[1], "child_id": r[2], "reason": r[3], "created_at": r[0],
+         "resolved": bool(r[4]), "resolved_at": r[5]}
+        for r in page
+    ]
+    return {"items": items, "next_cursor": _cursor(page[-1]) if len(rows) > size else None}
+
+
+@post("/consent-reviews/{observation_id:uuid}/resolve", opt={"permission": "consent.review"},
+      sync_to_thread=True, status_code=204)
+def resolve_review(observation_id: UUID, actor: Actor, services: Services) -> None:
+    """A manager has reviewed the observation: with consent given again, its media come back
+    into the other children's journeys; otherwise they stay hidden."""
+    children = views.open_reviews_of(services.db, actor.setting_id, observation_id)
+    if not children:
+        raise NotFound("This observation is not on the consent review list.")
+    position = services.app.resolve_consent_reviews(
+        observation_id, children, actor, services.clock()
+    )
+    services.projections.wait_for(position)
+
+
+ROUTES = [
+    read_terms,
+    publish_terms,
+    sign_agreement,
+    set_image_consent,
+    read_consent,
+    list_reviews,
+    resolve_review,
+]

@@ -1,0 +1,165 @@
+"""HTTP routes: tablets signed out and in, damage, photos left on devices, custody reports.
+
+Signing out and in happen at an office computer (its `X-Device-Token`), by the member
+of staff logged in there, naming the tablet in the path (see `domain.commands.custody`).
+Signing in answers `200 {"photos_on_device": [...]}`: the photos uploaded from the
+tablet that are still on it, so that they can be deleted before it goes on the dock.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, get, post
+
+from adapters.bootstrap import Services
+from domain.actor import Actor
+from domain.errors import Invalid
+from projections import custody_reports as reports
+
+
+class SignIn(msgspec.Struct, forbid_unknown_fields=True):
+    on_charger: bool = True
+
+
+class DamageReport(msgspec.Struct, forbid_unknown_fields=True):
+    kind: str
+    description: str
+    deliberate: bool
+    occurred_at: datetime | None = None
+
+
+@post("/devices/{device_id:uuid}/sign-out", opt={"permission": "device.sign_out"},
+      sync_to_thread=True, status_code=204)
+def sign_out(device_id: UUID, actor: Actor, services: Services) -> None:
+    """Sign a tablet out to the member of staff logged in at the office computer."""
+    position = services.app.sign_out_device(device_id, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@post("/devices/{device_id:uuid}/sign-in", opt={"permission": "device.sign_in"},
+      sync_to_thread=True, status_code=200)
+def sign_in(device_id: UUID, actor: Actor, services: Services,
+            data: SignIn | None = None) -> dict:
+    """Sign a tablet back in (its holder or a manager); lists the photos still on it."""
+    on_charger = True if data is None else data.on_charger
+    photos, position = services.app.sign_in_device(device_id, on_charger, actor,
+                                                   services.clock())
+    services.projections.wait_for(position)
+    return {"device_id": str(device_id), "on_charger": on_charger,
+            "photos_on_device": [str(p) for p in photos]}
+
+
+@post("/devices/{device_id:uuid}/damage", opt={"permission": "device.damage"},
+      sync_to_thread=True, status_code=201)
+def report_damage(device_id: UUID, data: DamageReport, actor: Actor,
+                  services: Services) -> dict:
+    """Report damage; the holder at that moment (nobody in the office) is responsible."""
+    report_id, responsible, position = services.app.report_device_damage(
+        device_id, data.kind, data.description, data.deliberate, actor, services.clock(),
+        occurred_at=data.occurred_at,
+    )
+    services.projections.wait_for(position)
+    return {"report_id": str(report_id),
+            "responsible_account_id": str(responsible) if responsible else None}
+
+
+@post("/devices/{device_id:uuid}/photos/{media_id:uuid}/deleted",
+      opt={"permission": "device.photo_deleted"}, sync_to_thread=True, status_code=204)
+def photo_deleted(device_id: UUID, media_id: UUID, actor: Actor, services: Services) -> None:
+    """Record that a photo uploaded from a tablet has been deleted from it."""
+    position = services.app.record_photo_deleted(device_id, media_id, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@post("/devices/{device_id:uuid}/retire", opt={"permission": "device.retire"},
+      sync_to_thread=True, status_code=204)
+def retire(device_id: UUID, actor: Actor, services: Services) -> None:
+    """Take a device out of use for good (manager); its token stops working at once."""
+    position = services.app.retire_device(device_id, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+def _filters(request: Request) -> tuple[date | None, UUID | None]:
+    params = request.query_params
+    day = account = None
+    if params.get("date"):
+        try:
+            day = date.fromisoformat(params["date"])
+        except ValueError:
+            raise Invalid("The query parameter 'date' must be a date like 2026-11-25.",
+                          "date") from None
+    if params.get("account_id"):
+        try:
+            account = UUID(params["account_id"])
+        except ValueError:
+            raise Invalid("The query parameter 'account_id' must be an account id (a UUID).",
+                          "account_id") from None
+    return day, account
+
+
+def _wants_csv(request: Request) -> bool:
+    fmt = request.query_params.get("format")
+    if fmt:
+        if fmt not in ("csv", "json"):
+            raise Invalid("The query parameter 'format' must be 'csv' or 'json'.", "format")
+        return fmt == "csv"
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def _page(request: Request, items: list[dict[str, Any]]) -> dict:
+    params = request.query_params
+    try:
+        limit = int(params.get("limit") or 50)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 200:
+        raise Invalid("The query parameter 'limit' must be between 1 and 200.", "limit")
+    offset = 0
+    if params.get("cursor"):
+        try:
+            offset = int(json.loads(base64.urlsafe_b64decode(params["cursor"].encode()))["o"])
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise Invalid("The query parameter 'cursor' is not one this service gave.",
+                          "cursor") from None
+    page = items[offset:offset + limit]
+    more = offset + limit < len(items)
+    cursor = (base64.urlsafe_b64encode(json.dumps({"o": offset + limit}).encode()).decode()
+              if more else None)
+    return {"items": page, "next_cursor": cursor}
+
+
+def _csv(name: str, body: str) -> Response:
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@get("/reports/custody", opt={"permission": "report.custody"}, sync_to_thread=True)
+def custody_report(request: Request, actor: Actor, services: Services) -> Any:
+    """Every device: holder and since when, overdue, photos still on it (?date, ?account_id)."""
+    day, account = _filters(request)
+    items = reports.custody_report(services.db, actor.setting_id, services.clock(), day,
+                                   account)
+    if _wants_csv(request):
+        return _csv("custody", reports.to_csv(items, reports.CUSTODY_COLUMNS))
+    return _page(request, items)
+
+
+@get("/reports/damage", opt={"permission": "report.damage"}, sync_to_thread=True)
+def damage_report(request: Request, actor: Actor, services: Services) -> Any:
+    """Every damage report with the responsible person (?date, ?account_id)."""
+    day, account = _filters(request)
+    items = reports.damage_report(services.db, actor.setting_id, day, account)
+    if _wants_csv(request):
+        return _csv("damage", reports.to_csv(items, reports.DAMAGE_COLUMNS))
+    return _page(request, items)
+
+
+ROUTES: list[Any] = [sign_out, sign_in, report_damage, photo_deleted, retire, custody_report,
+                     damage_report]

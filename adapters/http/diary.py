@@ -1,0 +1,372 @@
+"""HTTP routes: the daily diary (entries, corrections, retractions, messages, medication
+permissions, end of session, incident acknowledgement), the room board and the diary
+reports (late entries, unacknowledged incidents)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import get, patch, post
+from litestar.params import Parameter
+
+from adapters.bootstrap import Services
+from domain import access
+from domain.actor import Actor
+from domain.errors import Invalid, NotFound
+from projections import diary as views
+
+DAY = "/children/{child_id:uuid}/diary/{day:date}"
+
+
+class Message(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+
+
+class Retraction(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+
+
+class Permission(msgspec.Struct, forbid_unknown_fields=True):
+    medicine: str
+    dose: str
+    valid_from: dt.date = msgspec.field(name="from")
+    valid_until: dt.date = msgspec.field(name="until")
+
+
+# ---- reading helpers ---------------------------------------------------------------
+
+
+def _visible_child(services: Services, actor: Actor, child_id: UUID) -> tuple[str, str, str]:
+    """The child's (setting_id, name, room) if the actor may see the child; else 404."""
+    row = services.db.query_one(
+        "SELECT setting_id, name, room FROM children_view WHERE child_id = ?",
+        (str(child_id),),
+    )
+    access.require_child_visible(actor, UUID(row[0]) if row else None, child_id)
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+def _timezone(services: Services, setting_id: UUID | str) -> str:
+    row = services.db.query_one(
+        "SELECT timezone FROM settings_view WHERE setting_id = ?", (str(setting_id),)
+    )
+    if row is None:
+        raise NotFound()
+    return row[0]
+
+
+def _today(services: Services, setting_id: UUID) -> dt.date:
+    return services.clock().astimezone(ZoneInfo(_timezone(services, setting_id))).date()
+
+
+def _limit(limit: int | None) -> int:
+    if limit is None:
+        return 50
+    if limit < 1 or limit > 200:
+        raise Invalid("The query parameter 'limit' must be between 1 and 200.", "limit")
+    return limit
+
+
+def _decode_cursor(cursor: str | None, size: int) -> list | None:
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not (isinstance(value, list) and len(value) == size):
+            raise ValueError(cursor)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Invalid("The query parameter 'cursor' is not one this service gave.",
+                      "cursor") from None
+    return value
+
+
+def _encode_cursor(*values: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode()
+
+
+def _offset_page(items: list, limit: int | None, cursor: str | None) -> dict:
+    size = _limit(limit)
+    start = _decode_cursor(cursor, 1)
+    offset = start[0] if start else 0
+    if not isinstance(offset, int) or offset < 0:
+        raise Invalid("The query parameter 'cursor' is not one this service gave.", "cursor")
+    page = items[offset:offset + size]
+    more = offset + size < len(items)
+    return {"items": page, "next_cursor": _encode_cursor(offset + size) if more else None}
+
+
+# ---- commands ------------------------------------------------------------------------
+
+
+@post(f"{DAY}/entries", opt={"permission": "diary.record"}, sync_to_thread=True,
+      status_code=201)
+def record_entry(child_id: UUID, day: dt.date, data: dict[str, Any], actor: Actor,
+                 services: Services) -> dict:
+    """Staff record an entry of the child's day; late if after the end of the session."""
+    setting_id, _, _ = _visible_child(services, actor, child_id)
+    result = services.app.record_diary_entry(
+        child_id, UUID(setting_id), day, data, _timezone(services, setting_id), actor,
+        services.clock(),
+    )
+    services.projections.wait_for(result.notification_id)
+    return {"entry_id": str(result.entry_id), "late": result.late}
+
+
+@patch(f"{DAY}/entries/{{entry_id:uuid}}", opt={"permission": "diary.correct"},
+       sync_to_thread=True, status_code=200)
+def correct_entry(child_id: UUID, day: dt.date, entry_id: UUID, data: dict[str, Any],
+                  actor: Actor, services: Services) -> dict:
+    """Staff correct an entry: `base_version` and the fields that change. The earlier
+    version stays in the history; `409` if someone changed it since."""
+    setting_id, _, _ = _visible_child(services, actor, child_id)
+    changes = dict(data)
+    base_version = changes.pop("base_version", None)
+    result = services.app.correct_diary_entry(
+        child_id, UUID(setting_id), day, entry_id, base_version, changes,
+        _timezone(services, setting_id), actor, services.clock(),
+    )
+    services.projections.wait_for(result.notification_id)
+    return {"entry_id": str(entry_id), "version": result.version}
+
+
+@post(f"{DAY}/entries/{{entry_id:uuid}}/retract", opt={"permission": "diary.retract"},
+      sync_to_thread=True, status_code=204)
+def retract_entry(child_id: UUID, day: dt.date, entry_id: UUID, data: Retraction,
+                  actor: Actor, services: Services) -> None:
+    """A manager retracts an entry, with a reason; it stays in the history."""
+    setting_id, _, _ = _visible_child(services, actor, child_id)
+    position = services.app.retract_diary_entry(
+        child_id, UUID(setting_id), day, entry_id, data.reason, actor, services.clock()
+    )
+    services.projections.wait_for(position)
+
+
+@post(f"{DAY}/messages", opt={"permission": "diary.message"}, sync_to_thread=True,
+      status_code=201)
+def post_message(child_id: UUID, day: dt.date, data: Message, actor: Actor,
+                 services: Services) -> dict:
+    """A parent of the child or staff post a message on the child's day."""
+    setting_id, _, _ = _visible_child(services, actor, child_id)
+    message_id, position = services.app.post_diary_message(
+        child_id, UUID(setting_id), day, data.text, actor, services.clock()
+    )
+    services.projections.wait_for(position)
+    return {"message_id": str(message_id)}
+
+
+@post(f"{DAY}/end-session", opt={"permission": "diary.end_session"}, sync_to_thread=True,
+      status_code=204)
+def end_session(child_id: UUID, day: dt.date, actor: Actor, services: Services) -> None:
+    """Staff end the child's session; later staff entries are flagged late."""
+    setting_id, _, _ = _visible_child(services, actor, child_id)
+    position = services.app.end_diary_session(
+        child_id, UUID(setting_id), day, _timezone(services, setting_id), actor,
+        services.clock(),
+    )
+    services.projections.wait_for(position)
+
+
+@post(f"{DAY}/incidents/{{entry_id:uuid}}/acknowledge",
+      opt={"permission": "incident.acknowledge"}, sync_to_thread=True, status_code=204)
+def acknowledge_incident(child_id: UUID, day: dt.date, entry_id: UUID, actor: Actor,
+                         services: Services) -> None:
+    """A parent of the child acknowledges an incident."""
+    setting_id, _, _ = _visible_child(services, actor, child_id)
+    position = services.app.acknowledge_incident(
+        child_id, UUID(setting_id), day, entry_id, actor, services.clock()
+    )
+    services.projections.wait_for(position)
+
+
+@post("/children/{child_id:uuid}/medication-permissions",
+      opt={"permission": "medication.permission"}, sync_to_thread=True, status_code=201)
+def record_permission(child_id: UUID, data: Permission, actor: Actor,
+                      services: Services) -> dict:
+    """A parent (or staff, from the signed form) records permission to give a medicine."""
+    setting_id, _, _ = _visible_child(services, actor, child_id)
+    result = services.app.record_medication_permission(
+        child_id, UUID(setting_id), data.medicine, data.dose, data.valid_from,
+        data.valid_until, actor, services.clock(),
+    )
+    services.projections.wait_for(result.notification_id)
+    return {"permission_id": str(result.permission_id)}
+
+
+# ---- reads ---------------------------------------------------------------------------
+
+
+@get("/children/{child_id:uuid}/medication-permissions", opt={"permission": "diary.read"},
+     sync_to_thread=True)
+def list_permissions(child_id: UUID, actor: Actor, services: Services,
+                     limit: int | None = None, cursor: str | None = None) -> dict:
+    """The child's medication permissions, newest first."""
+    _visible_child(services, actor, child_id)
+    rows = services.db.query(
+        "SELECT permission_id, medicine, dose, valid_from, valid_until, source, recorded_by, "
+        "recorded_at FROM medication_permissions WHERE child_id = ? "
+        "ORDER BY recorded_at DESC, permission_id", (str(child_id),),
+    )
+    items = [dict(zip(("permission_id", "medicine", "dose", "from", "until", "source",
+                       "recorded_by", "recorded_at"), row, strict=True)) for row in rows]
+    return _offset_page(items, limit, cursor)
+
+
+@get(DAY, opt={"permission": "diary.read"}, sync_to_thread=True)
+def read_day(child_id: UUID, day: dt.date, actor: Actor, services: Services,
+             limit: int | None = None, cursor: str | None = None) -> dict:
+    """The child's day, entries and messages in time order. Parents see neither retracted
+    entries nor corrections' history, and of the messages only staff's and their own.
+    A day with nothing recorded (the child did not attend) is empty."""
+    setting_id, _, _ = _visible_child(services, actor, child_id)
+    session, entries, messages = views.read_day(
+        services.db, setting_id, str(child_id), day.isoformat()
+    )
+    staff = actor.is_staff or actor.is_support
+    items = views.day_items(entries, messages, staff, str(actor.account_id))
+    page = _offset_page(items, limit, cursor)
+    return {
+        "child_id": str(child_id),
+        "date": day.isoformat(),
+        "session_ended": bool(session and session["session_ended_at"]),
+        "session_ended_at": session["session_ended_at"] if session else None,
+        **page,
+    }
+
+
+@get("/rooms/{room:str}/board", opt={"permission": "room.board"}, sync_to_thread=True)
+def room_board(room: str, actor: Actor, services: Services,
+               date: dt.date | None = Parameter(query="date", default=None),
+               limit: int | None = None, cursor: str | None = None) -> dict:
+    """Each child of the room with the day at a glance: asleep now (since when), last meal
+    and how much, last nappy, unacknowledged incidents, medication given."""
+    day = date or _today(services, actor.setting_id)
+    size = _limit(limit)
+    after = _decode_cursor(cursor, 2)
+    sql = ("SELECT child_id, name FROM children_view WHERE setting_id = ? AND room = ? "
+           "AND (left_on IS NULL OR left_on >= ?)")
+    params: list[Any] = [str(actor.setting_id), room, day.isoformat()]
+    if after is not None:
+        sql += " AND (name > ? OR (name = ? AND child_id > ?))"
+        params += [after[0], after[0], after[1]]
+    children = services.db.query(sql + " ORDER BY name, child_id LIMIT ?",
+                                 [*params, size + 1])
+    more = len(children) > size
+    children = children[:size]
+    by_child: dict[str, list[dict]] = {c[0]: [] for c in children}
+    ended: dict[str, str | None] = {}
+    if children:
+        marks = ",".join("?" for _ in children)
+        ids = [c[0] for c in children]
+        rows = services.db.query(
+            f"SELECT child_id, {views.ENTRY_COLUMNS} FROM diary_entries "
+            f"WHERE setting_id = ? AND date = ? AND child_id IN ({marks})",
+            [str(actor.setting_id), day.isoformat(), *ids],
+        )
+        for row in rows:
+            by_child[row[0]].append(views.entry_item(row[1:], staff=True))
+        for child, at in services.db.query(
+            f"SELECT child_id, session_ended_at FROM diary_days "
+            f"WHERE setting_id = ? AND date = ? AND child_id IN ({marks})",
+            [str(actor.setting_id), day.isoformat(), *ids],
+        ):
+            ended[child] = at
+    items = [
+        {"child_id": child_id, "name": name, "session_ended_at": ended.get(child_id),
+         **views.board_row(by_child[child_id])}
+        for child_id, name in children
+    ]
+    next_cursor = _encode_cursor(children[-1][1], children[-1][0]) if more else None
+    return {"room": room, "date": day.isoformat(), "items": items, "next_cursor": next_cursor}
+
+
+@get("/reports/late-diary", opt={"permission": "report.late"}, sync_to_thread=True)
+def late_diary(actor: Actor, services: Services,
+               date_from: dt.date | None = Parameter(query="from", default=None),
+               date_to: dt.date | None = Parameter(query="to", default=None),
+               limit: int | None = None, cursor: str | None = None) -> dict:
+    """Diary entries recorded after the end of the child's session (or on a later day),
+    newest day first, with their count."""
+    where = "e.setting_id = ? AND e.late = 1"
+    params: list[Any] = [str(actor.setting_id)]
+    if date_from is not None:
+        where += " AND e.date >= ?"
+        params.append(date_from.isoformat())
+    if date_to is not None:
+        where += " AND e.date <= ?"
+        params.append(date_to.isoformat())
+    count_row = services.db.query_one(
+        f"SELECT COUNT(*) FROM diary_entries e WHERE {where}", params)
+    size = _limit(limit)
+    after = _decode_cursor(cursor, 2)
+    page_where = where
+    page_params = list(params)
+    if after is not None:
+        page_where += " AND (e.date < ? OR (e.date = ? AND e.entry_id > ?))"
+        page_params += [after[0], after[0], after[1]]
+    rows = services.db.query(
+        "SELECT e.entry_id, e.child_id, c.name, e.date, e.kind, e.first_recorded_at, "
+        "e.recorded_by, d.session_ended_at, e.retracted FROM diary_entries e "
+        "JOIN diary_days d ON d.day_id = e.day_id "
+        "LEFT JOIN children_view c ON c.child_id = e.child_id "
+        f"WHERE {page_where} ORDER BY e.date DESC, e.entry_id LIMIT ?",
+        [*page_params, size + 1],
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    items = [
+        {"entry_id": r[0], "child_id": r[1], "name": r[2], "date": r[3], "kind": r[4],
+         "recorded_at": r[5], "recorded_by": r[6], "session_ended_at": r[7],
+         "retracted": bool(r[8])}
+        for r in rows
+    ]
+    return {"count": int(count_row[0]) if count_row else 0, "items": items,
+            "next_cursor": _encode_cursor(rows[-1][3], rows[-1][0]) if more else None}
+
+
+@get("/reports/incidents/unacknowledged", opt={"permission": "report.incidents"},
+     sync_to_thread=True)
+def unacknowledged_incidents(actor: Actor, services: Services,
+                             date: dt.date | None = Parameter(query="date", default=None),
+                             limit: int | None = None, cursor: str | None = None) -> dict:
+    """Incidents of the day (today by default) that no parent has acknowledged yet."""
+    day = date or _today(services, actor.setting_id)
+    rows = services.db.query(
+        "SELECT e.entry_id, e.child_id, c.name, c.room, e.at_utc, e.entry, e.recorded_by "
+        "FROM diary_entries e LEFT JOIN children_view c ON c.child_id = e.child_id "
+        "WHERE e.setting_id = ? AND e.date = ? AND e.kind = 'incident' "
+        "AND e.retracted = 0 AND e.acknowledged_by = '[]' ORDER BY e.at_utc, e.entry_id",
+        (str(actor.setting_id), day.isoformat()),
+    )
+    items = []
+    for entry_id, child, name, room, at_utc, entry, recorded_by in rows:
+        fields = json.loads(entry)
+        fields = fields if isinstance(fields, dict) else {}
+        items.append({"entry_id": entry_id, "child_id": child, "name": name, "room": room,
+                      "date": day.isoformat(), "at": fields.get("at") or at_utc,
+                      "what": fields.get("what"), "recorded_by": recorded_by})
+    page = _offset_page(items, limit, cursor)
+    return {"date": day.isoformat(), **page}
+
+
+ROUTES = [
+    record_entry,
+    correct_entry,
+    retract_entry,
+    post_message,
+    end_session,
+    acknowledge_incident,
+    record_permission,
+    list_permissions,
+    read_day,
+    room_board,
+    late_diary,
+    unacknowledged_incidents,
+]

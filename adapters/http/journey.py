@@ -1,0 +1,417 @@
+"""HTTP routes of the Learning Journey: children, observations, moderation, comments,
+assessments, the journey itself and the framework.
+
+Each handler makes one application call and waits for the views (read your writes);
+reads come from the journey views (`projections.journey`). An observation is found
+through the view (which journey owns it, which journeys show it); the command checks
+it against the aggregate.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import MediaType, Response, get, patch, post
+
+from adapters.bootstrap import Services
+from domain import access
+from domain.actor import Actor
+from domain.aggregates.child_journey import WARNINGS
+from domain.errors import Invalid, NotFound
+from domain.framework import framework_for
+from projections import journey as views
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class FrameworkRef(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A reference to the framework: an area (with an aspect and an age band), or a
+    characteristic of effective learning."""
+
+    area: str | None = None
+    aspect: str | None = None
+    age_band: str | None = None
+    characteristic: str | None = None
+
+
+class NewChild(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    date_of_birth: date
+    room: str
+    key_person_id: UUID
+
+
+class NewObservation(msgspec.Struct, forbid_unknown_fields=True):
+    observed_on: date
+    text: str
+    framework: list[FrameworkRef] = []
+    media: list[UUID] = []
+    children: list[UUID] = []
+    next_steps: str | None = None
+
+
+class ObservationChanges(msgspec.Struct, forbid_unknown_fields=True):
+    """A revision: the revision it starts from and the fields it changes."""
+
+    base_revision: int
+    observed_on: date | msgspec.UnsetType = msgspec.UNSET
+    text: str | msgspec.UnsetType = msgspec.UNSET
+    framework: list[FrameworkRef] | msgspec.UnsetType = msgspec.UNSET
+    media: list[UUID] | msgspec.UnsetType = msgspec.UNSET
+    children: list[UUID] | msgspec.UnsetType = msgspec.UNSET
+    next_steps: str | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class Moderation(msgspec.Struct, forbid_unknown_fields=True):
+    revision: int
+    reason: str | None = None
+
+
+class Removal(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+
+
+class NewComment(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+
+
+class NewAssessment(msgspec.Struct, forbid_unknown_fields=True):
+    period: str
+    judgements: dict[str, str]
+    summary: str | None = None
+    kind: str | None = None
+
+
+def _refs(refs: list[FrameworkRef]) -> list[dict]:
+    return [msgspec.structs.asdict(r) for r in refs]
+
+
+def _json(body: bytes, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
+# pagination
+
+
+def page_limit(limit: int | None) -> int:
+    """`?limit=`: default 50, between 1 and 200."""
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"The query parameter 'limit' must be between 1 and {MAX_LIMIT}.",
+                      "limit")
+    return limit
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The sort key a `next_cursor` stands for, or 400."""
+    if not cursor:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        key = ""
+    if "|" not in key:
+        raise Invalid("The query parameter 'cursor' is not one this service gave.", "cursor")
+    return key
+
+
+# children
+
+
+def visible_child(services: Services, actor: Actor, child_id: UUID) -> tuple:
+    """The child's view row if the actor may see the child (404 otherwise)."""
+    row = views.child_row(services.db, child_id)
+    access.require_child_visible(actor, UUID(row[0]) if row else None, child_id)
+    return row
+
+
+@post("/children", opt={"permission": "child.enrol"}, sync_to_thread=True, status_code=201)
+def enrol_child(data: NewChild, actor: Actor, services: Services) -> dict:
+    """A manager enrols a child with a room and a key person."""
+    journey, position = services.app.enrol_child(
+        data.name, data.date_of_birth, data.room, data.key_person_id, actor, services.clock())
+    services.projections.wait_for(position)
+    return {"child_id": journey.id}
+
+
+@get("/children", opt={"permission": "child.list"}, sync_to_thread=True)
+def list_children(actor: Actor, services: Services, limit: int | None = None,
+                  cursor: str | None = None) -> dict:
+    """Staff: the setting's children; a parent: their own. Ordered by name."""
+    size = page_limit(limit)
+    after = decode_cursor(cursor)
+    where, params = "setting_id = ?", [str(actor.setting_id)]
+    if not (actor.is_staff or actor.is_support):
+        mine = sorted(str(c) for c in actor.children)
+        if not mine:
+            return {"items": [], "next_cursor": None}
+        where += f" AND child_id IN ({','.join('?' for _ in mine)})"
+        params += mine
+    if after:
+        name, _, child = after.rpartition("|")
+        where += " AND (name > ? OR (name = ? AND child_id > ?))"
+        params += [name, name, child]
+    rows = services.db.query(
+        "SELECT child_id, name, room, key_person_id, date_of_birth, image_consent, left_on "
+        f"FROM children_view WHERE {where} ORDER BY name, child_id LIMIT ?",
+        (*params, size + 1))
+    items = [
+        {"child_id": r[0], "name": r[1], "room": r[2], "key_person_id": r[3],
+         "date_of_birth": r[4], "image_consent": bool(r[5]), "left_on": r[6],
+         **({} if actor.is_staff or actor.is_support
+            else {"agreement_signed": UUID(r[0]) in actor.agreed_children})}
+        for r in rows[:size]
+    ]
+    more = len(rows) > size
+    return {"items": items,
+            "next_cursor": encode_cursor(f"{rows[size - 1][1]}|{rows[size - 1][0]}")
+            if more else None}
+
+
+# observations
+
+
+def _warnings(codes: list[str]) -> list[dict]:
+    return [{"code": c, "detail": WARNINGS[c]} for c in codes]
+
+
+def _observation_in(services: Services, actor: Actor, child_id: UUID | None,
+                    observation_id: UUID) -> str:
+    """The owner child id of an observation shown in this child's journey (or, without a
+    child, of the actor's setting); 404 otherwise."""
+    found = views.observation_owner(services.db, observation_id)
+    if found is None:
+        raise NotFound("No such observation.")
+    owner, setting_id, shown_in = found
+    access.require_same_setting(actor, UUID(setting_id))
+    if child_id is not None and str(child_id) not in shown_in:
+        raise NotFound("No such observation.")
+    return owner
+
+
+@post("/children/{child_id:uuid}/observations", opt={"permission": "observation.submit"},
+      sync_to_thread=True, status_code=201)
+def submit_observation(child_id: UUID, data: NewObservation, actor: Actor,
+                       services: Services) -> dict:
+    """Staff or a parent submit an observation; it waits for a manager's approval."""
+    visible_child(services, actor, child_id)
+    observation_id, warnings, position = services.app.submit_observation(
+        child_id, data.observed_on, data.text, _refs(data.framework), data.media,
+        data.children, data.next_steps, actor, services.clock())
+    services.projections.wait_for(position)
+    return {"observation_id": observation_id, "revision": 1, "status": "pending",
+            "warnings": _warnings(warnings)}
+
+
+@patch("/children/{child_id:uuid}/observations/{observation_id:uuid}",
+       opt={"permission": "observation.revise"}, sync_to_thread=True, status_code=200)
+def revise_observation(child_id: UUID, observation_id: UUID, data: ObservationChanges,
+                       actor: Actor, services: Services) -> dict:
+    """Staff revise from `base_revision` (409 if someone changed it since)."""
+    visible_child(services, actor, child_id)
+    owner = _observation_in(services, actor, child_id, observation_id)
+    changes = {
+        name: getattr(data, name)
+        for name in ("observed_on", "text", "framework", "media", "children", "next_steps")
+        if getattr(data, name) is not msgspec.UNSET
+    }
+    if "framework" in changes:
+        changes["framework"] = _refs(changes["framework"])
+    revision, warnings, position = services.app.revise_observation(
+        UUID(owner), observation_id, data.base_revision, changes, actor, services.clock())
+    services.projections.wait_for(position)
+    return {"observation_id": observation_id, "revision": revision, "status": "pending",
+            "warnings": _warnings(warnings)}
+
+
+def _managers(services: Services, setting_id: UUID) -> int:
+    """How many active managers the setting has (for the four-eyes rule)."""
+    rows = services.db.query(
+        "SELECT roles FROM accounts_view WHERE setting_id = ? AND disabled = 0",
+        (str(setting_id),))
+    return sum(1 for (roles,) in rows if "manager" in json.loads(roles))
+
+
+@post("/observations/{observation_id:uuid}/approve",
+      opt={"permission": "observation.moderate"}, sync_to_thread=True, status_code=204)
+def approve_observation(observation_id: UUID, data: Moderation, actor: Actor,
+                        services: Services) -> None:
+    """A manager approves a pending revision into the journeys."""
+    owner = _observation_in(services, actor, None, observation_id)
+    position = services.app.approve_observation(
+        UUID(owner), observation_id, data.revision, _managers(services, actor.setting_id),
+        actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@post("/observations/{observation_id:uuid}/reject",
+      opt={"permission": "observation.moderate"}, sync_to_thread=True, status_code=204)
+def reject_observation(observation_id: UUID, data: Moderation, actor: Actor,
+                       services: Services) -> None:
+    """A manager rejects a pending revision with a reason the author sees."""
+    owner = _observation_in(services, actor, None, observation_id)
+    position = services.app.reject_observation(
+        UUID(owner), observation_id, data.revision, data.reason, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@post("/observations/{observation_id:uuid}/remove",
+      opt={"permission": "observation.moderate"}, sync_to_thread=True, status_code=204)
+def remove_observation(observation_id: UUID, data: Removal, actor: Actor,
+                       services: Services) -> None:
+    """A manager removes an inappropriate observation from every journey."""
+    owner = _observation_in(services, actor, None, observation_id)
+    position = services.app.remove_observation(
+        UUID(owner), observation_id, data.reason, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@get("/moderation/queue", opt={"permission": "moderation.queue"}, sync_to_thread=True)
+def moderation_queue(actor: Actor, services: Services, limit: int | None = None,
+                     cursor: str | None = None) -> Response:
+    """Pending revisions of the setting, oldest first, with what changed since the last
+    approved revision."""
+    size = page_limit(limit)
+    after = decode_cursor(cursor)
+    where = "setting_id = ?" + (" AND sort_key > ?" if after else "")
+    params = (str(actor.setting_id), after) if after else (str(actor.setting_id),)
+    rows = services.db.query(
+        f"SELECT sort_key, entry FROM moderation_queue WHERE {where} "
+        "ORDER BY sort_key LIMIT ?", (*params, size + 1))
+    return _page(rows, size, lambda row: row[1])
+
+
+def _page(rows: list[tuple], size: int, render: Any) -> Response:
+    items = [msgspec.Raw(render(row).encode()) for row in rows[:size]]
+    cursor = encode_cursor(rows[size - 1][0]) if len(rows) > size else None
+    return _json(msgspec.json.encode({"items": items, "next_cursor": cursor}))
+
+
+# the journey
+
+
+@get("/children/{child_id:uuid}/journey", opt={"permission": "journey.read"},
+     sync_to_thread=True)
+def journey(child_id: UUID, actor: Actor, services: Services, limit: int | None = None,
+            cursor: str | None = None) -> Response:
+    """The child's journey, newest first: staff see every entry with its status and
+    warnings; parents see approved revisions only, with comments."""
+    size = page_limit(limit)
+    after = decode_cursor(cursor)
+    visible_child(services, actor, child_id)
+    if actor.is_staff or actor.is_support:
+        rows = views.staff_page(services.db, str(child_id), after, size + 1)
+        return _page(rows, size, lambda row: row[1] + "}")
+    return parent_journey(views.parent_page(services.db, str(child_id), after, size + 1),
+                          size)
+
+
+def parent_journey(rows: list[tuple], size: int) -> Response:
+    """The parent page from (sort_key, head, media_id) rows: each head gets its media."""
+    entries: list[list] = []
+    for sort_key, head, media_id in rows:
+        if not entries or entries[-1][0] != sort_key:
+            entries.append([sort_key, head, []])
+        if media_id is not None:
+            entries[-1][2].append(media_id)
+    items = [
+        msgspec.Raw(f'{head},"media":{json.dumps(media)}}}'.encode())
+        for _, head, media in entries[:size]
+    ]
+    cursor = encode_cursor(entries[size - 1][0]) if len(entries) > size else None
+    return _json(msgspec.json.encode({"items": items, "next_cursor": cursor}))
+
+
+# comments
+
+
+@post("/children/{child_id:uuid}/observations/{observation_id:uuid}/comments",
+      opt={"permission": "comment.add"}, sync_to_thread=True, status_code=201)
+def add_comment(child_id: UUID, observation_id: UUID, data: NewComment, actor: Actor,
+                services: Services) -> dict:
+    """Comment on an approved observation in this child's journey."""
+    visible_child(services, actor, child_id)
+    owner = _observation_in(services, actor, child_id, observation_id)
+    comment_id, position = services.app.add_comment(
+        child_id, UUID(owner), observation_id, data.text, actor, services.clock())
+    services.projections.wait_for(position)
+    return {"comment_id": comment_id}
+
+
+@post("/children/{child_id:uuid}/comments/{comment_id:uuid}/remove",
+      opt={"permission": "comment.remove"}, sync_to_thread=True, status_code=204)
+def remove_comment(child_id: UUID, comment_id: UUID, data: Removal, actor: Actor,
+                   services: Services) -> None:
+    """A manager removes a comment, with a reason."""
+    visible_child(services, actor, child_id)
+    position = services.app.remove_comment(child_id, comment_id, data.reason, actor,
+                                           services.clock())
+    services.projections.wait_for(position)
+
+
+# assessments
+
+
+@post("/children/{child_id:uuid}/assessments", opt={"permission": "assessment.record"},
+      sync_to_thread=True, status_code=201)
+def record_assessment(child_id: UUID, data: NewAssessment, actor: Actor,
+                      services: Services) -> dict:
+    """Staff record an assessment: a judgement per area, or the progress check at two."""
+    visible_child(services, actor, child_id)
+    assessment_id, position = services.app.record_assessment(
+        child_id, data.period, data.judgements, data.summary, actor, services.clock(),
+        kind=data.kind)
+    services.projections.wait_for(position)
+    return {"assessment_id": assessment_id}
+
+
+@get("/children/{child_id:uuid}/assessments", opt={"permission": "journey.read"},
+     sync_to_thread=True)
+def list_assessments(child_id: UUID, actor: Actor, services: Services,
+                     limit: int | None = None, cursor: str | None = None) -> dict:
+    """The child's assessments, newest first."""
+    size = page_limit(limit)
+    after = decode_cursor(cursor)
+    visible_child(services, actor, child_id)
+    where = "child_id = ?" + (" AND recorded_at || '|' || assessment_id < ?" if after else "")
+    params = (str(child_id), after) if after else (str(child_id),)
+    rows = services.db.query(
+        "SELECT assessment_id, period, kind, judgements, summary, author_id, recorded_at "
+        f"FROM journey_assessments WHERE {where} "
+        "ORDER BY recorded_at DESC, assessment_id DESC LIMIT ?", (*params, size + 1))
+    items = [
+        {"assessment_id": r[0], "period": r[1], "kind": r[2], "judgements": json.loads(r[3]),
+         "summary": r[4], "author_id": r[5], "recorded_at": r[6]}
+        for r in rows[:size]
+    ]
+    last = rows[size - 1] if len(rows) > size else None
+    return {"items": items,
+            "next_cursor": encode_cursor(f"{last[6]}|{last[0]}") if last else None}
+
+
+# the framework
+
+
+@get("/framework", opt={"permission": "framework.read"}, sync_to_thread=True)
+def framework(actor: Actor) -> dict:
+    """The framework the setting uses: areas, aspects, age bands, characteristics."""
+    return framework_for().as_json()
+
+
+ROUTES: list[Any] = [
+    enrol_child, list_children, submit_observation, revise_observation,
+    approve_observation, reject_observation, remove_observation, moderation_queue, journey,
+    add_comment, remove_comment, record_assessment, list_assessments, framework,
+]

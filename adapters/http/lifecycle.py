@@ -1,0 +1,7 @@
+"""HTTP routes: lifecycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []

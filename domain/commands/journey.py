@@ -1,0 +1,207 @@
+"""Children, observations, revisions, moderation, comments, assessments.
+
+Observations live in the journey of the child they were submitted for (the *owner*);
+a group observation is projected into each tagged child's journey. Commands about
+an existing observation take the owner's id (the HTTP adapter finds it in the
+journey view) and check it against the aggregate: a wrong guess is `404`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain import access
+from domain.actor import Actor
+from domain.aggregates.account import Account
+from domain.aggregates.child_journey import ChildJourney
+from domain.commands.base import Commands
+from domain.errors import Invalid, NotFound
+
+
+class JourneyCommands(Commands):
+    """Children, observations, revisions, moderation, comments, assessments."""
+
+    # children
+
+    def enrol_child(self, name: str, date_of_birth: date, room: str, key_person_id: UUID,
+                    actor: Actor, at: datetime) -> tuple[ChildJourney, int]:
+        """A manager enrols a child with a key person from the setting's staff."""
+        key_person = self._find(key_person_id, Account)
+        if key_person is None or key_person.setting_id != actor.setting_id \
+                or key_person.disabled \
+                or not any(r in access.STAFF for r in key_person.roles):
+            raise Invalid("The field 'key_person_id' must name a member of staff of this "
+                          "setting.", "key_person_id")
+        journey = ChildJourney.enrol(uuid4(), actor.setting_id, name, date_of_birth, room,
+                                     key_person_id, actor, at)
+        return journey, self._save(journey)
+
+    def journey_of(self, child_id: UUID, actor: Actor) -> ChildJourney:
+        """The child's journey if the actor may see the child, else NotFound."""
+        journey = self._load(child_id, ChildJourney, "No such child.")
+        access.require_child_visible(actor, journey.setting_id, child_id)
+        return journey
+
+    def change_key_person(self, child_id: UUID, key_person_id: UUID, actor: Actor,
+                          at: datetime) -> int:
+        """A manager gives a child another key person."""
+        journey = self.journey_of(child_id, actor)
+        key_person = self._find(key_person_id, Account)
+        if key_person is None or key_person.setting_id != actor.setting_id:
+            raise Invalid("The field 'key_person_id' must name a member of staff of this "
+                          "setting.", "key_person_id")
+        journey.change_key_person(key_person_id, actor, at)
+        return self._save(journey)
+
+    # observations
+
+    def submit_observation(self, child_id: UUID, observed_on: date, text: str,
+                           framework: list[dict], media: list[UUID], children: list[UUID],
+                           next_steps: str | None, actor: Actor, at: datetime
+                           ) -> tuple[UUID, list[str], int]:
+        """Staff or a parent submit an observation; returns (id, warning codes, position)."""
+        journey = self.journey_of(child_id, actor)
+        self._check_tagged(journey, children, actor)
+        observation_id = uuid4()
+        warnings = journey.submit_observation(observation_id, observed_on, text, framework,
+                                              media, children, next_steps, actor, at)
+        used = self._use_media(journey.observations[observation_id].latest, observation_id,
+                               journey.child_id, actor, at)
+        return observation_id, warnings, self._save(journey, *used)
+
+    def revise_observation(self, child_id: UUID, observation_id: UUID, base_revision: int,
+                           changes: dict[str, Any], actor: Actor, at: datetime
+                           ) -> tuple[int, list[str], int]:
+        """Staff revise an observation from `base_revision`; returns (revision, warnings,
+        position). A stale base revision is a Conflict and records nothing."""
+        journey = self.journey_of(child_id, actor)
+        if "children" in changes:
+            self._check_tagged(journey, changes["children"] or [], actor)
+        revision, warnings = journey.revise_observation(observation_id, base_revision, changes,
+                                                        actor, at)
+        used = self._use_media(journey.observations[observation_id].latest, observation_id,
+                               journey.child_id, actor, at)
+        return revision, warnings, self._save(journey, *used)
+
+    def approve_observation(self, child_id: UUID, observation_id: UUID, revision: int,
+                            managers_in_setting: int, actor: Actor, at: datetime) -> int:
+        """A manager approves a pending revision.
+
+        Image consent: a photo showing another child can go into a journey only if that
+        child has image consent (`domain.consent_rules`); otherwise 409.
+        `managers_in_setting` (active managers, from the identity view) decides the
+        four-eyes rule, which the aggregate applies.
+        """
+        journey = self.journey_of(child_id, actor)
+        observation = journey.observation(observation_id)
+        pending = observation.latest
+        shows = self._children_in_media(pending.media)
+        self._check_image_consent({journey.child_id, *pending.children}, shows)
+        journey.approve(observation_id, revision, managers_in_setting, shows, actor, at)
+        return self._save(journey)
+
+    def reject_observation(self, child_id: UUID, observation_id: UUID, revision: int,
+                           reason: str, actor: Actor, at: datetime) -> int:
+        """A manager rejects a pending revision with a reason the author sees."""
+        journey = self.journey_of(child_id, actor)
+        journey.reject(observation_id, revision, reason, actor, at)
+        return self._save(journey)
+
+    def remove_observation(self, child_id: UUID, observation_id: UUID, reason: str,
+                           actor: Actor, at: datetime) -> int:
+        """A manager removes an inappropriate observation from every journey."""
+        journey = self.journey_of(child_id, actor)
+        journey.remove(observation_id, reason, actor, at)
+        return self._save(journey)
+
+    # comments
+
+    def add_comment(self, child_id: UUID, owner_child_id: UUID, observation_id: UUID,
+                    text: str, actor: Actor, at: datetime) -> tuple[UUID, int]:
+        """Comment in a child's journey on an approved observation shown there."""
+        journey = self.journey_of(child_id, actor)
+        owner = journey if owner_child_id == child_id else self._find(owner_child_id,
+                                                                       ChildJourney)
+        if owner is None or owner.setting_id != journey.setting_id:
+            raise NotFound("No such observation.")
+        comment_id = uuid4()
+        journey.add_comment(comment_id, observation_id, text, owner, actor, at)
+        return comment_id, self._save(journey)
+
+    def remove_comment(self, child_id: UUID, comment_id: UUID, reason: str, actor: Actor,
+                       at: datetime) -> int:
+        """A manager removes a comment with a reason."""
+        journey = self.journey_of(child_id, actor)
+        journey.remove_comment(comment_id, reason, actor, at)
+        return self._save(journey)
+
+    # assessments
+
+    def record_assessment(self, child_id: UUID, period: str, judgements: dict,
+                          summary: str | None, actor: Actor, at: datetime,
+                          kind: str | None = None) -> tuple[UUID, int]:
+        """Staff record an assessment (profile judgements, or the progress check at two)."""
+        journey = self.journey_of(child_id, actor)
+        assessment_id = uuid4()
+        journey.record_assessment(assessment_id, period, judgements, summary, actor, at,
+                                  kind=kind)
+        return assessment_id, self._save(journey)
+
+    # helpers
+
+    def _check_tagged(self, journey: ChildJourney, children: list, actor: Actor) -> None:
+        """The other children who took part must be children of the setting (a parent's:
+        their own children)."""
+        for index, other in enumerate(children):
+            try:
+                other_id = other if isinstance(other, UUID) else UUID(str(other))
+            except ValueError:
+                raise Invalid("The field 'children' must hold child ids.", "children") from None
+            if other_id == journey.child_id:
+                continue  # the aggregate explains this one
+            found = self._find(other_id, ChildJourney)
+            if found is None or found.setting_id != journey.setting_id \
+                    or (actor.is_parent and other_id not in actor.children):
+                raise Invalid(f"The field 'children[{index}]' is not a child of this setting"
+                              + (" linked to you." if actor.is_parent else "."),
+                              f"children[{index}]")
+            if found.left_on is not None:
+                raise Invalid(f"The field 'children[{index}]' names a child who has left the "
+                              "setting.", f"children[{index}]")
+
+    def _use_media(self, revision: Any, observation_id: UUID, child_id: UUID, actor: Actor,
+                   at: datetime) -> list[Any]:
+        """The media of a revision, checked (unknown, foreign, not uploaded: 400) and
+        marked as used by the observation, to be saved with it."""
+        if not revision.media:
+            return []
+        use = getattr(self, "media_for_observation", None)
+        if use is None:  # the media feature is not installed
+            raise Invalid("Media cannot be attached yet.", "media")
+        return use(revision.media, observation_id, [child_id, *revision.children], actor, at)
+
+    def _children_in_media(self, media_ids: list[UUID]) -> dict[UUID, list[UUID]]:
+        """Who appears in each photo or video (as recorded at upload)."""
+        if not media_ids:
+            return {}
+        from domain.aggregates.media import Media
+
+        shows: dict[UUID, list[UUID]] = {}
+        for media_id in media_ids:
+            media = self._find(media_id, Media)
+            shows[media_id] = list(media.children) if media is not None else []
+        return shows
+
+    def _check_image_consent(self, journey_children: set[UUID],
+                             shows: dict[UUID, list[UUID]]) -> None:
+        """409 unless every other child shown in the media has image consent."""
+        shown = {c for children in shows.values() for c in children}
+        if not shown:
+            return
+        from domain.consent_rules import check_images_may_appear
+
+        allowed = self.image_consent_of(shown)  # type: ignore[attr-defined]
+        for journey_child in sorted(journey_children, key=str):
+            check_images_may_appear(journey_child, shown, allowed)

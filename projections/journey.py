@@ -1,0 +1,620 @@
+"""Journey views: the children list, each child's journey for staff and for parents,
+the moderation queue, assessments, and which journeys use which media.
+
+Listens to ChildJourney.*; writes children_view, journey_observations (one row per
+observation: its owner and which journeys show it), journey_revisions, journey_staff
+and journey_parent (one row per journey entry, with the entry pre-rendered as JSON),
+journey_comments, journey_media (the approved media of each parent entry, which the
+consent views hide when image consent is withdrawn), observation_media (who may
+download a photo: read by the media routes), moderation_queue and
+journey_assessments.
+
+An entry row keeps `entry` (the JSON object without comments or media) and `head`:
+the same object with its comments, missing its closing brace, so that a read appends
+`,"media":[...]}` and sends it on without decoding anything. A group observation has
+one entry per child who took part; parents' entries never list the other children.
+Entries sort newest first by `sort_key` (observed-on date, then upload time, then
+id); pages are keyset on it, so a read is one indexed range scan of one child.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from domain.aggregates.child_journey import (
+    APPROVED,
+    CONTENT_FIELDS,
+    LATE_UPLOAD,
+    PENDING,
+    REJECTED,
+    WARNINGS,
+)
+from projections.engine import Projection, handles
+from projections.media import OBSERVATION_MEDIA_SCHEMA
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _ids(values: Any) -> list[str]:
+    return [str(v) for v in (values or [])]
+
+
+def _unique(*groups: list[str]) -> list[str]:
+    return list(dict.fromkeys(c for group in groups for c in group))
+
+
+def warning_items(codes: list[str]) -> list[dict]:
+    """Warning codes as `{"code", "detail"}` objects."""
+    return [{"code": c, "detail": WARNINGS.get(c, c)} for c in codes]
+
+
+class JourneyViews(Projection):
+    """Children, journeys, moderation queue, assessments."""
+
+    name = "journey"
+    schema = (
+        """CREATE TABLE IF NOT EXISTS children_view (
+            child_id TEXT PRIMARY KEY,
+            setting_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            room TEXT NOT NULL,
+            key_person_id TEXT,
+            date_of_birth TEXT,
+            image_consent INTEGER NOT NULL DEFAULT 0,
+            left_on TEXT)""",
+        "CREATE INDEX IF NOT EXISTS children_by_setting ON children_view "
+        "(setting_id, name, child_id)",
+        """CREATE TABLE IF NOT EXISTS journey_observations (
+            observation_id TEXT PRIMARY KEY,
+            owner_child_id TEXT NOT NULL,
+            setting_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            submitted_at TEXT NOT NULL,
+            latest_revision INTEGER NOT NULL,
+            approved_revision INTEGER,
+            removed INTEGER NOT NULL DEFAULT 0,
+            staff_children TEXT NOT NULL DEFAULT '[]',
+            parent_children TEXT NOT NULL DEFAULT '[]')""",
+        "CREATE INDEX IF NOT EXISTS observations_by_owner ON journey_observations "
+        "(owner_child_id)",
+        """CREATE TABLE IF NOT EXISTS journey_revisions (
+            observation_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            setting_id TEXT NOT NULL,
+            owner_child_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author_roles TEXT NOT NULL,
+            at TEXT NOT NULL,
+            observed_on TEXT NOT NULL,
+            text TEXT NOT NULL,
+            framework TEXT NOT NULL,
+            media TEXT NOT NULL,
+            children TEXT NOT NULL,
+            next_steps TEXT,
+            warnings TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            shows_children TEXT,
+            moderated_at TEXT,
+            PRIMARY KEY (observation_id, revision))""",
+        """CREATE TABLE IF NOT EXISTS journey_staff (
+            child_id TEXT NOT NULL,
+            observation_id TEXT NOT NULL,
+            setting_id TEXT NOT NULL,
+            sort_key TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            head TEXT NOT NULL,
+            PRIMARY KEY (child_id, observation_id))""",
+        "CREATE INDEX IF NOT EXISTS journey_staff_page ON journey_staff (child_id, sort_key)",
+        """CREATE TABLE IF NOT EXISTS journey_parent (
+            child_id TEXT NOT NULL,
+            observation_id TEXT NOT NULL,
+            setting_id TEXT NOT NULL,
+            sort_key TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            head TEXT NOT NULL,
+            has_media INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (child_id, observation_id))""",
+        "CREATE INDEX IF NOT EXISTS journey_parent_page ON journey_parent (child_id, sort_key)",
+        """CREATE TABLE IF NOT EXISTS journey_comments (
+            comment_id TEXT PRIMARY KEY,
+            child_id TEXT NOT NULL,
+            observation_id TEXT NOT NULL,
+            setting_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author_role TEXT NOT NULL,
+            text TEXT NOT NULL,
+            at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS comments_by_entry ON journey_comments "
+        "(observation_id, child_id, at)",
+        """CREATE TABLE IF NOT EXISTS journey_media (
+            child_id TEXT NOT NULL,
+            observation_id TEXT NOT NULL,
+            media_id TEXT NOT NULL,
+            setting_id TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            shows_children TEXT NOT NULL DEFAULT '[]',
+            hidden INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (child_id, observation_id, media_id))""",
+        "CREATE INDEX IF NOT EXISTS journey_media_by_observation ON journey_media "
+        "(observation_id)",
+        OBSERVATION_MEDIA_SCHEMA,
+        "CREATE INDEX IF NOT EXISTS observation_media_by_media ON observation_media (media_id)",
+        "CREATE INDEX IF NOT EXISTS observation_media_by_observation ON observation_media "
+        "(observation_id)",
+        """CREATE TABLE IF NOT EXISTS moderation_queue (
+            observation_id TEXT PRIMARY KEY,
+            setting_id TEXT NOT NULL,
+            owner_child_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            sort_key TEXT NOT NULL,
+            entry TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS moderation_page ON moderation_queue (setting_id, sort_key)",
+        """CREATE TABLE IF NOT EXISTS journey_assessments (
+            assessment_id TEXT PRIMARY KEY,
+            child_id TEXT NOT NULL,
+            setting_id TEXT NOT NULL,
+            period TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            judgements TEXT NOT NULL,
+            summary TEXT,
+            author_id TEXT NOT NULL,
+            recorded_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS assessments_by_child ON journey_assessments "
+        "(child_id, recorded_at)",
+    )
+    tables = ("children_view", "journey_observations", "journey_revisions", "journey_staff",
+              "journey_parent", "journey_comments", "journey_media", "observation_media",
+              "moderation_queue", "journey_assessments")
+
+    # children
+
+    @handles("ChildJourney.Enrolled")
+    def enrolled(self, event: Any, tx: Any) -> None:
+        child = str(event.originator_id)
+        consent = 0
+        if _has("consent_view"):
+            row = tx.execute("SELECT image_consent FROM consent_view WHERE child_id = ?",
+                             (child,)).fetchone()
+            consent = int(row[0]) if row else 0
+        tx.execute(
+            "INSERT INTO children_view (child_id, setting_id, name, room, key_person_id, "
+            "date_of_birth, image_consent, left_on) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) "
+            "ON CONFLICT (child_id) DO UPDATE SET setting_id = excluded.setting_id, "
+            "name = excluded.name, room = excluded.room, "
+            "key_person_id = excluded.key_person_id, date_of_birth = excluded.date_of_birth",
+            (child, str(event.setting_id), event.name, event.room, str(event.key_person_id),
+             str(event.date_of_birth), consent),
+        )
+
+    @handles("ChildJourney.KeyPersonChanged")
+    def key_person_changed(self, event: Any, tx: Any) -> None:
+        tx.execute("UPDATE children_view SET key_person_id = ? WHERE child_id = ?",
+                   (str(event.key_person_id), str(event.originator_id)))
+
+    @handles("ChildJourney.Left")
+    def left(self, event: Any, tx: Any) -> None:
+        tx.execute("UPDATE children_view SET left_on = ? WHERE child_id = ?",
+                   (str(event.left_on), str(event.originator_id)))
+
+    # observations
+
+    @handles("ChildJourney.ObservationSubmitted")
+    def submitted(self, event: Any, tx: Any) -> None:
+        observation_id = str(event.observation_id)
+        setting_id = _setting_of(tx, event.originator_id)
+        tx.execute(
+            "INSERT INTO journey_observations (observation_id, owner_child_id, setting_id, "
+            "author_id, submitted_at, latest_revision, approved_revision, removed) "
+            "VALUES (?, ?, ?, ?, ?, 1, NULL, 0) ON CONFLICT (observation_id) DO NOTHING",
+            (observation_id, str(event.originator_id), setting_id,
+             str(event.actor.account_id), event.timestamp.isoformat()),
+        )
+        self._revision(tx, event, 1, setting_id)
+        self._render(tx, observation_id)
+
+    @handles("ChildJourney.ObservationRevised")
+    def revised(self, event: Any, tx: Any) -> None:
+        observation_id = str(event.observation_id)
+        setting_id = _setting_of(tx, event.originator_id)
+        tx.execute("UPDATE journey_revisions SET status = 'superseded' "
+                   "WHERE observation_id = ? AND status = ?", (observation_id, PENDING))
+        self._revision(tx, event, event.revision, setting_id)
+        tx.execute("UPDATE journey_observations SET latest_revision = ? "
+                   "WHERE observation_id = ?", (event.revision, observation_id))
+        self._render(tx, observation_id)
+
+    def _revision(self, tx: Any, event: Any, number: int, setting_id: str) -> None:
+        tx.execute(
+            "INSERT INTO journey_revisions (observation_id, revision, setting_id, "
+            "owner_child_id, author_id, author_roles, at, observed_on, text, framework, media, "
+            "children, next_steps, warnings, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (observation_id, revision) DO NOTHING",
+            (str(event.observation_id), number, setting_id, str(event.originator_id),
+             str(event.actor.account_id), dumps(list(event.actor.roles)),
+             event.timestamp.isoformat(), str(event.observed_on), event.text,
+             dumps(event.framework), dumps(_ids(event.media)), dumps(_ids(event.children)),
+             event.next_steps, dumps(list(event.warnings)), PENDING),
+        )
+
+    @handles("ChildJourney.RevisionApproved")
+    def approved(self, event: Any, tx: Any) -> None:
+        observation_id = str(event.observation_id)
+        tx.execute(
+            "UPDATE journey_revisions SET status = ?, shows_children = ?, moderated_at = ? "
+            "WHERE observation_id = ? AND revision = ?",
+            (APPROVED, dumps(event.shows_children or {}), event.timestamp.isoformat(),
+             observation_id, event.revision),
+        )
+        tx.execute("UPDATE journey_observations SET approved_revision = ? "
+                   "WHERE observation_id = ?", (event.revision, observation_id))
+        self._render(tx, observation_id)
+
+    @handles("ChildJourney.RevisionRejected")
+    def rejected(self, event: Any, tx: Any) -> None:
+        observation_id = str(event.observation_id)
+        tx.execute(
+            "UPDATE journey_revisions SET status = ?, reason = ?, moderated_at = ? "
+            "WHERE observation_id = ? AND revision = ?",
+            (REJECTED, event.reason, event.timestamp.isoformat(), observation_id,
+             event.revision),
+        )
+        self._render(tx, observation_id)
+
+    @handles("ChildJourney.ObservationRemoved")
+    def removed(self, event: Any, tx: Any) -> None:
+        observation_id = str(event.observation_id)
+        for table in ("journey_staff", "journey_parent", "journey_media", "journey_comments",
+                      "moderation_queue", "journey_revisions"):
+            tx.execute(f"DELETE FROM {table} WHERE observation_id = ?", (observation_id,))
+        tx.execute("UPDATE observation_media SET visible = 0, approved = 0 "
+                   "WHERE observation_id = ?", (observation_id,))
+        tx.execute("UPDATE journey_observations SET removed = 1, staff_children = '[]', "
+                   "parent_children = '[]' WHERE observation_id = ?", (observation_id,))
+
+    # comments
+
+    @handles("ChildJourney.CommentAdded")
+    def comment_added(self, event: Any, tx: Any) -> None:
+        observation_id = str(event.observation_id)
+        roles = list(event.actor.roles)
+        tx.execute(
+            "INSERT INTO journey_comments (comment_id, child_id, observation_id, setting_id, "
+            "author_id, author_role, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (comment_id) DO NOTHING",
+            (str(event.comment_id), str(event.originator_id), observation_id,
+             _setting_of(tx, event.originator_id), str(event.actor.account_id),
+             _main_role(roles), event.text, event.timestamp.isoformat()),
+        )
+        self._render(tx, observation_id)
+
+    @handles("ChildJourney.CommentRemoved")
+    def comment_removed(self, event: Any, tx: Any) -> None:
+        tx.execute("DELETE FROM journey_comments WHERE comment_id = ?", (str(event.comment_id),))
+        self._render(tx, str(event.observation_id))
+
+    # assessments
+
+    @handles("ChildJourney.AssessmentRecorded")
+    def assessment_recorded(self, event: Any, tx: Any) -> None:
+        tx.execute(
+            "INSERT INTO journey_assessments (assessment_id, child_id, setting_id, period, "
+            "kind, judgements, summary, author_id, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (assessment_id) DO NOTHING",
+            (str(event.assessment_id), str(event.originator_id),
+             _setting_of(tx, event.originator_id), event.period, event.kind,
+             dumps(event.judgements), event.summary, str(event.actor.account_id),
+             event.timestamp.isoformat()),
+        )
+
+    # rendering
+
+    def _render(self, tx: Any, observation_id: str) -> None:
+        """Rewrite every view row of one observation from its observation and revisions."""
+        row = tx.execute(
+            "SELECT owner_child_id, setting_id, submitted_at, latest_revision, "
+            "approved_revision, removed, staff_children, parent_children "
+            "FROM journey_observations WHERE observation_id = ?", (observation_id,)
+        ).fetchone()
+        if row is None or row[5]:
+            return
+        owner, setting_id, submitted_at, latest_n, approved_n = row[:5]
+        revisions = {
+            r["revision"]: r for r in _revisions(tx, observation_id, {latest_n, approved_n})
+        }
+        latest = revisions[latest_n]
+        approved = revisions.get(approved_n) if approved_n else None
+        staff_children = _unique([owner], latest["children"],
+                                 approved["children"] if approved else [])
+        parent_children = _unique([owner], approved["children"]) if approved else []
+        names = _names(tx, {latest["author_id"], approved["author_id"] if approved else "",
+                            *_comment_authors(tx, observation_id)})
+        comments = _comments(tx, observation_id, names)
+
+        for table, old, new in (("journey_staff", row[6], staff_children),
+                                ("journey_parent", row[7], parent_children),
+                                ("journey_media", row[7], parent_children)):
+            for gone in set(json.loads(old or "[]")) - set(new):
+                tx.execute(f"DELETE FROM {table} WHERE child_id = ? AND observation_id = ?",
+                           (gone, observation_id))
+
+        for child in staff_children:
+            entry = _staff_entry(observation_id, child, owner, submitted_at, latest, approved,
+                                 names)
+            _upsert_entry(tx, "journey_staff", child, observation_id, setting_id,
+                          _sort_key(latest["observed_on"], submitted_at, observation_id),
+                          entry, comments.get(child, []))
+        for child in parent_children:
+            entry = _parent_entry(observation_id, approved, names)
+            _upsert_entry(tx, "journey_parent", child, observation_id, setting_id,
+                          _sort_key(approved["observed_on"], submitted_at, observation_id),
+                          entry, comments.get(child, []), has_media=bool(approved["media"]))
+            tx.execute("DELETE FROM journey_media WHERE child_id = ? AND observation_id = ?",
+                       (child, observation_id))
+            shows = approved["shows_children"] or {}
+            tx.executemany(
+                "INSERT INTO journey_media (child_id, observation_id, media_id, setting_id, "
+                "position, shows_children, hidden) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                [(child, observation_id, media_id, setting_id, position,
+                  dumps(_ids(shows.get(media_id))))
+                 for position, media_id in enumerate(approved["media"])],
+            )
+
+        tx.execute("DELETE FROM observation_media WHERE observation_id = ?", (observation_id,))
+        approved_media = set(approved["media"]) if approved else set()
+        tx.executemany(
+            "INSERT INTO observation_media (observation_id, media_id, child_id, setting_id, "
+            "approved, visible) VALUES (?, ?, ?, ?, ?, 1)",
+            [(observation_id, media_id, child, setting_id,
+              int(media_id in approved_media and child in parent_children))
+             for media_id in _unique(latest["media"], sorted(approved_media))
+             for child in staff_children],
+        )
+        tx.execute("UPDATE journey_observations SET staff_children = ?, parent_children = ? "
+                   "WHERE observation_id = ?",
+                   (dumps(staff_children), dumps(parent_children), observation_id))
+
+        if latest["status"] == PENDING:
+            entry = _queue_entry(observation_id, owner, latest, approved, names,
+                                 _child_name(tx, owner))
+            tx.execute(
+                "INSERT INTO moderation_queue (observation_id, setting_id, owner_child_id, "
+                "revision, sort_key, entry) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (observation_id) DO UPDATE SET revision = excluded.revision, "
+                "sort_key = excluded.sort_key, entry = excluded.entry",
+                (observation_id, setting_id, owner, latest_n,
+                 f"{latest['at']}|{observation_id}", dumps(entry)),
+            )
+        else:
+            tx.execute("DELETE FROM moderation_queue WHERE observation_id = ?",
+                       (observation_id,))
+        if approved_media and _has("consent_holds"):
+            from projections.consent import refresh_visibility
+
+            refresh_visibility(tx, observation_id)
+
+
+_TABLES: set[str] | None = None
+
+
+def _has(table: str) -> bool:
+    """Whether a registered projection keeps this table."""
+    global _TABLES
+    if _TABLES is None:
+        from projections.registry import all_projections
+
+        _TABLES = {t for p in all_projections() for t in p.tables}
+    return table in _TABLES
+
+
+def _setting_of(tx: Any, child_id: Any) -> str:
+    row = tx.execute("SELECT setting_id FROM children_view WHERE child_id = ?",
+                     (str(child_id),)).fetchone()
+    return row[0] if row else ""
+
+
+def _child_name(tx: Any, child_id: str) -> str | None:
+    row = tx.execute("SELECT name FROM children_view WHERE child_id = ?",
+                     (child_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _main_role(roles: list[str]) -> str:
+    for role in ("manager", "practitioner", "safeguarding_lead", "parent"):
+        if role in roles:
+            return role
+    return roles[0] if roles else "unknown"
+
+
+REVISION_COLUMNS = ("revision", "author_id", "author_roles", "at", "observed_on", "text",
+                    "framework", "media", "children", "next_steps", "warnings", "status",
+                    "reason", "shows_children", "moderated_at")
+JSON_COLUMNS = ("author_roles", "framework", "media", "children", "warnings", "shows_children")
+
+
+def _revisions(tx: Any, observation_id: str, numbers: set) -> list[dict]:
+    wanted = sorted(n for n in numbers if n)
+    marks = ",".join("?" for _ in wanted)
+    rows = tx.execute(
+        f"SELECT {', '.join(REVISION_COLUMNS)} FROM journey_revisions "
+        f"WHERE observation_id = ? AND revision IN ({marks})", (observation_id, *wanted)
+    ).fetchall()
+    found = []
+    for values in rows:
+        item = dict(zip(REVISION_COLUMNS, values, strict=True))
+        for name in JSON_COLUMNS:
+            item[name] = json.loads(item[name]) if item[name] else None
+        item["media"] = item["media"] or []
+        item["children"] = item["children"] or []
+        found.append(item)
+    return found
+
+
+def _comment_authors(tx: Any, observation_id: str) -> set[str]:
+    return {r[0] for r in tx.execute(
+        "SELECT DISTINCT author_id FROM journey_comments WHERE observation_id = ?",
+        (observation_id,)).fetchall()}
+
+
+def _names(tx: Any, account_ids: set[str]) -> dict[str, str]:
+    wanted = sorted(a for a in account_ids if a)
+    if not wanted or not _has("accounts_view"):
+        return {}
+    marks = ",".join("?" for _ in wanted)
+    return dict(tx.execute(
+        f"SELECT account_id, display_name FROM accounts_view WHERE account_id IN ({marks})",
+        wanted).fetchall())
+
+
+def _comments(tx: Any, observation_id: str, names: dict[str, str]) -> dict[str, list[dict]]:
+    by_child: dict[str, list[dict]] = {}
+    for comment_id, child, author_id, role, text, at in tx.execute(
+        "SELECT comment_id, child_id, author_id, author_role, text, at FROM journey_comments "
+        "WHERE observation_id = ? ORDER BY at, comment_id", (observation_id,)
+    ).fetchall():
+        by_child.setdefault(child, []).append({
+            "comment_id": comment_id, "text": text, "at": at,
+            "author": {"account_id": author_id, "name": names.get(author_id), "role": role},
+        })
+    return by_child
+
+
+def _author(revision: dict, names: dict[str, str]) -> dict:
+    return {"account_id": revision["author_id"], "name": names.get(revision["author_id"]),
+            "role": _main_role(revision["author_roles"] or [])}
+
+
+def _sort_key(observed_on: str, submitted_at: str, observation_id: str) -> str:
+    return f"{observed_on}|{submitted_at}|{observation_id}"
+
+
+def _content(revision: dict) -> dict:
+    return {name: revision[name] for name in CONTENT_FIELDS}
+
+
+def _staff_entry(observation_id: str, child: str, owner: str, submitted_at: str,
+                 latest: dict, approved: dict | None, names: dict[str, str]) -> dict:
+    return {
+        "observation_id": observation_id,
+        "child_id": child,
+        "revision": latest["revision"],
+        "status": latest["status"],
+        "approved_revision": approved["revision"] if approved else None,
+        "observed_on": latest["observed_on"],
+        "text": latest["text"],
+        "framework": latest["framework"],
+        "media": latest["media"],
+        "children": [c for c in _unique([owner], latest["children"]) if c != child],
+        "next_steps": latest["next_steps"],
+        "author": _author(latest, names),
+        "submitted_at": submitted_at,
+        "revised_at": latest["at"],
+        "warnings": warning_items(latest["warnings"] or []),
+        "late": LATE_UPLOAD in (latest["warnings"] or []),
+        "rejection_reason": latest["reason"] if latest["status"] == REJECTED else None,
+    }
+
+
+def _parent_entry(observation_id: str, approved: dict, names: dict[str, str]) -> dict:
+    author = _author(approved, names)
+    return {
+        "observation_id": observation_id,
+        "revision": approved["revision"],
+        "status": APPROVED,
+        "observed_on": approved["observed_on"],
+        "text": approved["text"],
+        "framework": approved["framework"],
+        "next_steps": approved["next_steps"],
+        "author": {"name": author["name"], "role": author["role"]},
+        "approved_at": approved["moderated_at"],
+    }
+
+
+def _queue_entry(observation_id: str, owner: str, latest: dict, approved: dict | None,
+                 names: dict[str, str], child_name: str | None) -> dict:
+    before = _content(approved) if approved else {}
+    after = _content(latest)
+    changes = {
+        name: {"before": before.get(name), "after": value}
+        for name, value in after.items() if before.get(name) != value
+    }
+    return {
+        "observation_id": observation_id,
+        "child_id": owner,
+        "child_name": child_name,
+        "revision": latest["revision"],
+        "submitted_at": latest["at"],
+        **after,
+        "author": _author(latest, names),
+        "warnings": warning_items(latest["warnings"] or []),
+        "late": LATE_UPLOAD in (latest["warnings"] or []),
+        "previous_revision": approved["revision"] if approved else None,
+        "changes": changes,
+    }
+
+
+def _upsert_entry(tx: Any, table: str, child: str, observation_id: str, setting_id: str,
+                  sort_key: str, entry: dict, comments: list[dict],
+                  has_media: bool | None = None) -> None:
+    body = dumps(entry)
+    head = f'{body[:-1]},"comments":{dumps(comments)}'
+    if has_media is None:
+        tx.execute(
+            f"INSERT INTO {table} (child_id, observation_id, setting_id, sort_key, entry, head) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (child_id, observation_id) DO UPDATE SET "
+            "sort_key = excluded.sort_key, entry = excluded.entry, head = excluded.head",
+            (child, observation_id, setting_id, sort_key, body, head),
+        )
+    else:
+        tx.execute(
+            f"INSERT INTO {table} (child_id, observation_id, setting_id, sort_key, entry, head, "
+            "has_media) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (child_id, observation_id) "
+            "DO UPDATE SET sort_key = excluded.sort_key, entry = excluded.entry, "
+            "head = excluded.head, has_media = excluded.has_media",
+            (child, observation_id, setting_id, sort_key, body, head, int(has_media)),
+        )
+
+
+# queries read by the HTTP adapters
+
+
+def child_row(db: Any, child_id: Any) -> tuple | None:
+    """(setting_id, name, room, key_person_id, date_of_birth, image_consent, left_on)."""
+    return db.query_one(
+        "SELECT setting_id, name, room, key_person_id, date_of_birth, image_consent, left_on "
+        "FROM children_view WHERE child_id = ?", (str(child_id),))
+
+
+def observation_owner(db: Any, observation_id: Any) -> tuple[str, str, list[str]] | None:
+    """(owner child id, setting id, children whose staff journeys show it), if not removed."""
+    row = db.query_one(
+        "SELECT owner_child_id, setting_id, staff_children FROM journey_observations "
+        "WHERE observation_id = ? AND removed = 0", (str(observation_id),))
+    return (row[0], row[1], json.loads(row[2] or "[]")) if row else None
+
+
+def parent_page(db: Any, child_id: str, after: str | None, limit: int) -> list[tuple]:
+    """A page of a child's parent journey: (sort_key, head, media_id or None) rows, newest
+    first, one row per visible media item (entries without media: one row)."""
+    where = "child_id = ?" + (" AND sort_key < ?" if after else "")
+    params: tuple = (child_id, after, limit) if after else (child_id, limit)
+    return db.query(
+        "SELECT e.sort_key, e.head, m.media_id FROM "
+        f"(SELECT child_id, observation_id, sort_key, head, has_media FROM journey_parent "
+        f"WHERE {where} ORDER BY sort_key DESC LIMIT ?) e "
+        "LEFT JOIN journey_media m ON e.has_media = 1 AND m.child_id = e.child_id "
+        "AND m.observation_id = e.observation_id AND m.hidden = 0 "
+        "ORDER BY e.sort_key DESC, m.position", params)
+
+
+def staff_page(db: Any, child_id: str, after: str | None, limit: int) -> list[tuple]:
+    """A page of a child's staff journey: (sort_key, head) rows, newest first."""
+    where = "child_id = ?" + (" AND sort_key < ?" if after else "")
+    params: tuple = (child_id, after, limit) if after else (child_id, limit)
+    return db.query(
+        f"SELECT sort_key, head FROM journey_staff WHERE {where} "
+        "ORDER BY sort_key DESC LIMIT ?", params)
