@@ -225,7 +225,9 @@ def check_times(entry: Entry, day: date, timezone: str, now: datetime) -> None:
 
 def to_record(entry: Entry) -> dict:
     """The entry as plain JSON-able data, `kind` included (what an event keeps)."""
-    return msgspec.to_builtins(entry)
+    record = msgspec.to_builtins(entry, builtin_types=(datetime,))
+    return {name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in record.items()}
 
 
 def from_record(record: dict | None) -> Entry | None:
