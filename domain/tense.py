@@ -27,13 +27,39 @@ import re
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
-IRREGULAR_PAST = frozenset(["was", "were", "did", "went", "had", "said", "made", "took", "came", "saw", "ran", "ate", "drank", "drew", "sat", "stood", "built", "found", "gave", "got", "knew", "thought", "told", "wrote", "began", "brought", "bought", "caught", "chose", "fell", "felt", "held", "kept", "left", "lost", "sang", "slept", "threw", "won", "drove", "rode", "swam", "spoke", "broke", "forgot", "hid", "heard", "met", "paid", "sent", "shook", "stuck", "swung", "taught", "understood", "woke", "wore", "dug", "fought", "flew", "grew", "blew", "spun", "spent", "lit", "lay", "led", "meant", "mixed", "hung", "bit", "became"])
+IRREGULAR_PAST = frozenset([
+    "was", "were", "did", "went", "had", "said", "made", "took", "came", "saw", "ran", "ate",
+    "drank", "drew", "sat", "stood", "built", "found", "gave", "got", "knew", "thought",
+    "told", "wrote", "began", "brought", "bought", "caught", "chose", "fell", "felt", "held",
+    "kept", "left", "lost", "sang", "slept", "threw", "won", "drove", "rode", "swam", "spoke",
+    "broke", "forgot", "hid", "heard", "met", "paid", "sent", "shook", "stuck", "swung",
+    "taught", "understood", "woke", "wore", "dug", "fought", "flew", "grew", "blew", "spun",
+    "spent", "lit", "lay", "led", "meant", "mixed", "hung", "bit", "became"
+])
 
-NOT_PAST_ED = frozenset(["bed", "red", "shed", "need", "needed", "seed", "seaweed", "speed", "sled", "sledge", "fed", "weed", "bred", "bleed", "feed", "reed", "breed", "greed", "steed", "tweed", "embed", "hundred", "sacred", "naked", "wicked", "rugged", "ragged", "crooked", "beloved", "kindred", "led", "shred", "ed", "ned", "ted", "fred", "zed"]) - {"needed", "fed", "led"}
+NOT_PAST_ED = frozenset([
+    "bed", "red", "shed", "need", "needed", "seed", "seaweed", "speed", "sled", "sledge",
+    "fed", "weed", "bred", "bleed", "feed", "reed", "breed", "greed", "steed", "tweed",
+    "embed", "hundred", "sacred", "naked", "wicked", "rugged", "ragged", "crooked", "beloved",
+    "kindred", "led", "shred", "ed", "ned", "ted", "fred", "zed"
+]) - {"needed", "fed", "led"}
 
-MAKES_ADJECTIVE = frozenset(["is", "are", "am", "be", "been", "being", "has", "have", "looks", "look", "seems", "seem", "feels", "feel", "gets", "get", "very", "so", "really", "too", "more", "most", "quite", "becomes", "become", "not", "isn't", "aren't", "appears", "appear"])
+MAKES_ADJECTIVE = frozenset([
+    "is", "are", "am", "be", "been", "being", "has", "have", "looks", "look", "seems", "seem",
+    "feels", "feel", "gets", "get", "very", "so", "really", "too", "more", "most", "quite",
+    "becomes", "become", "not", "isn't", "aren't", "appears", "appear"
+])
 
-PRESENT = frozenset(["is", "are", "am", "has", "have", "does", "do", "says", "goes", "plays", "builds", "makes", "takes", "shows", "uses", "tries", "explores", "likes", "loves", "enjoys", "looks", "points", "watches", "listens", "counts", "names", "draws", "paints", "climbs", "runs", "jumps", "sings", "reads", "writes", "sits", "stands", "walks", "talks", "asks", "tells", "gives", "finds", "sees", "holds", "picks", "puts", "pours", "fills", "shares", "waits", "helps", "notices", "chooses", "moves", "throws", "kicks", "catches", "rolls", "stacks", "sorts", "matches", "laughs", "smiles", "says", "isn't", "aren't", "doesn't", "can", "can't", "will"])
+PRESENT = frozenset([
+    "is", "are", "am", "has", "have", "does", "do", "says", "goes", "plays", "builds",
+    "makes", "takes", "shows", "uses", "tries", "explores", "likes", "loves", "enjoys",
+    "looks", "points", "watches", "listens", "counts", "names", "draws", "paints", "climbs",
+    "runs", "jumps", "sings", "reads", "writes", "sits", "stands", "walks", "talks", "asks",
+    "tells", "gives", "finds", "sees", "holds", "picks", "puts", "pours", "fills", "shares",
+    "waits", "helps", "notices", "chooses", "moves", "throws", "kicks", "catches", "rolls",
+    "stacks", "sorts", "matches", "laughs", "smiles", "says", "isn't", "aren't", "doesn't",
+    "can", "can't", "will"
+])
 
 
 def past_markers(text: str) -> list[str]:
@@ -42,8 +68,9 @@ def past_markers(text: str) -> list[str]:
     found = []
     for index, word in enumerate(words):
         before = words[index - 1] if index else ""
-        if word in IRREGULAR_PAST or (word.endswith("ed") and len(word) > 3 and word not in NOT_PAST_ED
-              and before not in MAKES_ADJECTIVE):
+        if word in IRREGULAR_PAST or (
+                word.endswith("ed") and len(word) > 3 and word not in NOT_PAST_ED
+                and before not in MAKES_ADJECTIVE):
             found.append(word)
     return found
 

@@ -100,6 +100,15 @@ class Gatekeeper:
         )
         return frozenset(UUID(r[0]) for r in rows)
 
+    def require_child(self, actor: Actor, child_id: Any, agreement: bool = True) -> None:
+        """The child must be visible to the actor (see `domain.access.require_child_visible`)."""
+        child = child_id if isinstance(child_id, UUID) else UUID(str(child_id))
+        row = self.db.query_one(
+            "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child),)
+        )
+        access.require_child_visible(actor, UUID(row[0]) if row else None, child,
+                                     agreement=agreement)
+
     def identify(self, token: str | None, device_token: str | None, permission: str,
                  now: datetime) -> Actor:
         """The actor for these credentials, allowed this permission now, or an error."""
@@ -167,6 +176,11 @@ def provide_actor(request: Request) -> Actor:
         bearer(request), request.headers.get("x-device-token"), permission, now
     )
     child_id = request.path_params.get("child_id")
-    if child_id is not None and request.method == "GET":
-        request.app.state.access_log.record(child_id, actor, request.url.path, now)
+    if child_id is not None:
+        # One check for every /children/{child_id}/... route, before the body is read:
+        # another setting's or another family's child is 404; an unsigned agreement 403.
+        gatekeeper.require_child(actor, child_id, (request.route_handler.opt or {}).get(
+            "agreement", True))
+        if request.method == "GET":
+            request.app.state.access_log.record(child_id, actor, request.url.path, now)
     return actor

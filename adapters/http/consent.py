@@ -85,7 +85,8 @@ def publish_terms(data: NewTerms, actor: Actor, services: Services) -> dict:
     return {"version": version}
 
 
-@post("/children/{child_id:uuid}/agreement", opt={"permission": "consent.sign"},
+@post("/children/{child_id:uuid}/agreement",
+      opt={"permission": "consent.sign", "agreement": False},
       sync_to_thread=True, status_code=204)
 def sign_agreement(child_id: UUID, data: Signature, actor: Actor, services: Services) -> None:
     """A parent signs the current terms for their child."""
@@ -106,7 +107,7 @@ def set_image_consent(child_id: UUID, data: ImageConsent, actor: Actor,
     services.projections.wait_for(position)
 
 
-@get("/children/{child_id:uuid}/consent", opt={"permission": "consent.read"},
+@get("/children/{child_id:uuid}/consent", opt={"permission": "consent.read", "agreement": False},
      sync_to_thread=True)
 def read_consent(child_id: UUID, actor: Actor, services: Services) -> dict:
     """A child's image consent and the agreements signed for it.

@@ -290,13 +290,7 @@ def moderation_queue(actor: Actor, services: Services, limit: int | None = None,
     rows = services.db.query(
         f"SELECT sort_key, entry FROM moderation_queue WHERE {where} "
         "ORDER BY sort_key LIMIT ?", (*params, size + 1))
-    return _page(rows, size, lambda row: row[1])
-
-
-def _page(rows: list[tuple], size: int, render: Any) -> Response:
-    items = [msgspec.Raw(render(row).encode()) for row in rows[:size]]
-    cursor = encode_cursor(rows[size - 1][0]) if len(rows) > size else None
-    return _json(msgspec.json.encode({"items": items, "next_cursor": cursor}))
+    return page_response(rows, size)
 
 
 # the journey
@@ -310,28 +304,35 @@ def journey(child_id: UUID, actor: Actor, services: Services, limit: int | None 
     warnings; parents see approved revisions only, with comments."""
     size = page_limit(limit)
     after = decode_cursor(cursor)
-    visible_child(services, actor, child_id)
-    if actor.is_staff or actor.is_support:
-        rows = views.staff_page(services.db, str(child_id), after, size + 1)
-        return _page(rows, size, lambda row: row[1] + "}")
-    return parent_journey(views.parent_page(services.db, str(child_id), after, size + 1),
-                          size)
+    staff = actor.is_staff or actor.is_support
+    read = views.staff_page if staff else views.parent_page
+    setting_id, rows = read(services.db, str(child_id), after, size + 1)
+    access.require_child_visible(actor, UUID(setting_id) if setting_id else None, child_id)
+    if staff:
+        return page_response([(key, head + "}") for key, head in rows], size)
+    return parent_journey(rows, size)
+
+
+def page_response(rows: list[tuple[str, str]], size: int) -> Response:
+    """`{"items": [...], "next_cursor"}` from (sort key, entry JSON) rows, without
+    decoding the entries."""
+    cursor = encode_cursor(rows[size - 1][0]) if len(rows) > size else None
+    body = (f'{{"items":[{",".join(entry for _, entry in rows[:size])}],'
+            f'"next_cursor":{json.dumps(cursor)}}}')
+    return _json(body.encode())
 
 
 def parent_journey(rows: list[tuple], size: int) -> Response:
     """The parent page from (sort_key, head, media_id) rows: each head gets its media."""
-    entries: list[list] = []
+    entries: list[tuple[str, str, list[str]]] = []
     for sort_key, head, media_id in rows:
         if not entries or entries[-1][0] != sort_key:
-            entries.append([sort_key, head, []])
+            entries.append((sort_key, head, []))
         if media_id is not None:
             entries[-1][2].append(media_id)
-    items = [
-        msgspec.Raw(f'{head},"media":{json.dumps(media)}}}'.encode())
-        for _, head, media in entries[:size]
-    ]
-    cursor = encode_cursor(entries[size - 1][0]) if len(entries) > size else None
-    return _json(msgspec.json.encode({"items": items, "next_cursor": cursor}))
+    return page_response(
+        [(key, f'{head},"media":{json.dumps(media) if media else "[]"}}}')
+         for key, head, media in entries], size)
 
 
 # comments

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError
 
 from domain.actor import STAFF_ROLES, Actor
@@ -20,6 +21,7 @@ from domain.errors import Conflict, Invalid, NotFound
 T = TypeVar("T")
 
 ATTEMPTS = 5
+DAY_CACHE = 2000  # diary days kept decoded in memory (a nursery records on today's)
 
 
 class EntryRecorded(NamedTuple):
@@ -49,9 +51,28 @@ class DiaryCommands(Commands):
 
     # ---- helpers -----------------------------------------------------------
 
+    def _diary_days(self) -> Repository:
+        """A repository of diary days that keeps recent days decoded and fast-forwards
+        them with newer events, so that recording on a busy day does not replay (and
+        decrypt) the whole day each time. Used only by commands that append new data;
+        corrections read the day afresh, so an erased entry is never copied forward."""
+        repository = self.__dict__.get("_diary_day_repository")
+        if repository is None:
+            repository = Repository(self.repository.event_store, cache_maxsize=DAY_CACHE)
+            self.__dict__["_diary_day_repository"] = repository
+        return repository
+
+    def _cached_day(self, day_id: UUID) -> DiaryDay | None:
+        try:
+            found = self._diary_days().get(day_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, DiaryDay) else None
+
     def _diary_day(self, child_id: UUID, setting_id: UUID, day: date, actor: Actor,
-                   at: datetime, create: bool = True) -> DiaryDay:
-        found = self._find(DiaryDay.id_for(child_id, day), DiaryDay)
+                   at: datetime, create: bool = True, cached: bool = False) -> DiaryDay:
+        day_id = DiaryDay.id_for(child_id, day)
+        found = self._cached_day(day_id) if cached else self._find(day_id, DiaryDay)
         if found is None:
             if not create:
                 raise NotFound("There is nothing in this child's diary on that date.")
@@ -67,7 +88,7 @@ class DiaryCommands(Commands):
         newer state (entries of a day do not depend on each other's order), so tablets
         recording at once never see a spurious 409."""
         for attempt in range(ATTEMPTS):
-            day_ = self._diary_day(child_id, setting_id, day, actor, at, create)
+            day_ = self._diary_day(child_id, setting_id, day, actor, at, create, cached=True)
             result = change(day_)
             if not day_.pending_events:
                 return result, 0

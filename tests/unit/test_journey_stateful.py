@@ -176,7 +176,7 @@ class JourneyMachine(RuleBasedStateMachine):
         rows = self.db.query("SELECT entry, head FROM journey_parent WHERE child_id = ?",
                              (str(self.child),))
         seen = {}
-        for entry, head in rows:
+        for _entry, head in rows:
             item = json.loads(head + ',"media":[]}')
             seen[UUID(item["observation_id"])] = (item["revision"], item["text"],
                                                   len(item["comments"]))
