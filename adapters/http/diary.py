@@ -22,7 +22,7 @@ from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from projections import diary as views
 
-DAY = "/children/{child_id:uuid}/diary/{day:date}"
+DAY = "/children/{child_id:uuid}/diary/{date:date}"
 
 
 class Message(msgspec.Struct, forbid_unknown_fields=True):
@@ -43,15 +43,17 @@ class Permission(msgspec.Struct, forbid_unknown_fields=True):
 # ---- reading helpers ---------------------------------------------------------------
 
 
-def _visible_child(services: Services, actor: Actor, child_id: UUID) -> tuple[str, str, str]:
-    """The child's (setting_id, name, room) if the actor may see the child; else 404."""
+def _visible_child(services: Services, actor: Actor, child_id: UUID) -> tuple[str, str]:
+    """The child's setting id and the setting's timezone, if the actor may see the child
+    (else 404; a parent who has not signed the current terms gets 403)."""
     row = services.db.query_one(
-        "SELECT setting_id, name, room FROM children_view WHERE child_id = ?",
+        "SELECT c.setting_id, s.timezone FROM children_view c "
+        "JOIN settings_view s ON s.setting_id = c.setting_id WHERE c.child_id = ?",
         (str(child_id),),
     )
     access.require_child_visible(actor, UUID(row[0]) if row else None, child_id)
     assert row is not None
-    return row[0], row[1], row[2]
+    return row[0], row[1]
 
 
 def _timezone(services: Services, setting_id: UUID | str) -> str:
@@ -108,12 +110,12 @@ def _offset_page(items: list, limit: int | None, cursor: str | None) -> dict:
 
 @post(f"{DAY}/entries", opt={"permission": "diary.record"}, sync_to_thread=True,
       status_code=201)
-def record_entry(child_id: UUID, day: dt.date, data: dict[str, Any], actor: Actor,
+def record_entry(child_id: UUID, date: dt.date, data: dict[str, Any], actor: Actor,
                  services: Services) -> dict:
     """Staff record an entry of the child's day; late if after the end of the session."""
-    setting_id, _, _ = _visible_child(services, actor, child_id)
+    setting_id, timezone = _visible_child(services, actor, child_id)
     result = services.app.record_diary_entry(
-        child_id, UUID(setting_id), day, data, _timezone(services, setting_id), actor,
+        child_id, UUID(setting_id), date, data, timezone, actor,
         services.clock(),
     )
     services.projections.wait_for(result.notification_id)
@@ -122,16 +124,17 @@ def record_entry(child_id: UUID, day: dt.date, data: dict[str, Any], actor: Acto
 
 @patch(f"{DAY}/entries/{{entry_id:uuid}}", opt={"permission": "diary.correct"},
        sync_to_thread=True, status_code=200)
-def correct_entry(child_id: UUID, day: dt.date, entry_id: UUID, data: dict[str, Any],
+def correct_entry(child_id: UUID, date: dt.date, entry_id: UUID, data: dict[str, Any],
                   actor: Actor, services: Services) -> dict:
     """Staff correct an entry: `base_version` and the fields that change. The earlier
     version stays in the history; `409` if someone changed it since."""
-    setting_id, _, _ = _visible_child(services, actor, child_id)
+    setting_id, timezone = _visible_child(services, actor, child_id)
     changes = dict(data)
-    base_version = changes.pop("base_version", None)
+    alias = changes.pop("base_revision", None)  # the word API.md uses for observations
+    base_version = changes.pop("base_version", alias)
     result = services.app.correct_diary_entry(
-        child_id, UUID(setting_id), day, entry_id, base_version, changes,
-        _timezone(services, setting_id), actor, services.clock(),
+        child_id, UUID(setting_id), date, entry_id, base_version, changes,
+        timezone, actor, services.clock(),
     )
     services.projections.wait_for(result.notification_id)
     return {"entry_id": str(entry_id), "version": result.version}
@@ -139,24 +142,24 @@ def correct_entry(child_id: UUID, day: dt.date, entry_id: UUID, data: dict[str, 
 
 @post(f"{DAY}/entries/{{entry_id:uuid}}/retract", opt={"permission": "diary.retract"},
       sync_to_thread=True, status_code=204)
-def retract_entry(child_id: UUID, day: dt.date, entry_id: UUID, data: Retraction,
+def retract_entry(child_id: UUID, date: dt.date, entry_id: UUID, data: Retraction,
                   actor: Actor, services: Services) -> None:
     """A manager retracts an entry, with a reason; it stays in the history."""
-    setting_id, _, _ = _visible_child(services, actor, child_id)
+    setting_id, _ = _visible_child(services, actor, child_id)
     position = services.app.retract_diary_entry(
-        child_id, UUID(setting_id), day, entry_id, data.reason, actor, services.clock()
+        child_id, UUID(setting_id), date, entry_id, data.reason, actor, services.clock()
     )
     services.projections.wait_for(position)
 
 
 @post(f"{DAY}/messages", opt={"permission": "diary.message"}, sync_to_thread=True,
       status_code=201)
-def post_message(child_id: UUID, day: dt.date, data: Message, actor: Actor,
+def post_message(child_id: UUID, date: dt.date, data: Message, actor: Actor,
                  services: Services) -> dict:
     """A parent of the child or staff post a message on the child's day."""
-    setting_id, _, _ = _visible_child(services, actor, child_id)
+    setting_id, _ = _visible_child(services, actor, child_id)
     message_id, position = services.app.post_diary_message(
-        child_id, UUID(setting_id), day, data.text, actor, services.clock()
+        child_id, UUID(setting_id), date, data.text, actor, services.clock()
     )
     services.projections.wait_for(position)
     return {"message_id": str(message_id)}
@@ -164,11 +167,11 @@ def post_message(child_id: UUID, day: dt.date, data: Message, actor: Actor,
 
 @post(f"{DAY}/end-session", opt={"permission": "diary.end_session"}, sync_to_thread=True,
       status_code=204)
-def end_session(child_id: UUID, day: dt.date, actor: Actor, services: Services) -> None:
+def end_session(child_id: UUID, date: dt.date, actor: Actor, services: Services) -> None:
     """Staff end the child's session; later staff entries are flagged late."""
-    setting_id, _, _ = _visible_child(services, actor, child_id)
+    setting_id, timezone = _visible_child(services, actor, child_id)
     position = services.app.end_diary_session(
-        child_id, UUID(setting_id), day, _timezone(services, setting_id), actor,
+        child_id, UUID(setting_id), date, timezone, actor,
         services.clock(),
     )
     services.projections.wait_for(position)
@@ -176,12 +179,12 @@ def end_session(child_id: UUID, day: dt.date, actor: Actor, services: Services) 
 
 @post(f"{DAY}/incidents/{{entry_id:uuid}}/acknowledge",
       opt={"permission": "incident.acknowledge"}, sync_to_thread=True, status_code=204)
-def acknowledge_incident(child_id: UUID, day: dt.date, entry_id: UUID, actor: Actor,
+def acknowledge_incident(child_id: UUID, date: dt.date, entry_id: UUID, actor: Actor,
                          services: Services) -> None:
     """A parent of the child acknowledges an incident."""
-    setting_id, _, _ = _visible_child(services, actor, child_id)
+    setting_id, _ = _visible_child(services, actor, child_id)
     position = services.app.acknowledge_incident(
-        child_id, UUID(setting_id), day, entry_id, actor, services.clock()
+        child_id, UUID(setting_id), date, entry_id, actor, services.clock()
     )
     services.projections.wait_for(position)
 
@@ -191,7 +194,7 @@ def acknowledge_incident(child_id: UUID, day: dt.date, entry_id: UUID, actor: Ac
 def record_permission(child_id: UUID, data: Permission, actor: Actor,
                       services: Services) -> dict:
     """A parent (or staff, from the signed form) records permission to give a medicine."""
-    setting_id, _, _ = _visible_child(services, actor, child_id)
+    setting_id, _ = _visible_child(services, actor, child_id)
     result = services.app.record_medication_permission(
         child_id, UUID(setting_id), data.medicine, data.dose, data.valid_from,
         data.valid_until, actor, services.clock(),
@@ -220,21 +223,21 @@ def list_permissions(child_id: UUID, actor: Actor, services: Services,
 
 
 @get(DAY, opt={"permission": "diary.read"}, sync_to_thread=True)
-def read_day(child_id: UUID, day: dt.date, actor: Actor, services: Services,
+def read_day(child_id: UUID, date: dt.date, actor: Actor, services: Services,
              limit: int | None = None, cursor: str | None = None) -> dict:
     """The child's day, entries and messages in time order. Parents see neither retracted
     entries nor corrections' history, and of the messages only staff's and their own.
     A day with nothing recorded (the child did not attend) is empty."""
-    setting_id, _, _ = _visible_child(services, actor, child_id)
+    setting_id, _ = _visible_child(services, actor, child_id)
     session, entries, messages = views.read_day(
-        services.db, setting_id, str(child_id), day.isoformat()
+        services.db, setting_id, str(child_id), date.isoformat()
     )
     staff = actor.is_staff or actor.is_support
     items = views.day_items(entries, messages, staff, str(actor.account_id))
     page = _offset_page(items, limit, cursor)
     return {
         "child_id": str(child_id),
-        "date": day.isoformat(),
+        "date": date.isoformat(),
         "session_ended": bool(session and session["session_ended_at"]),
         "session_ended_at": session["session_ended_at"] if session else None,
         **page,

@@ -15,7 +15,7 @@ as a plain field for reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -113,6 +113,21 @@ class DiaryDay(NurseryAggregate):
         self.entries: dict[UUID, DiaryEntry] = {}
         self.messages: list[DiaryMessage] = []
         self.session_ended_at: datetime | None = None
+
+    def __deepcopy__(self, memo: dict) -> DiaryDay:
+        """A copy whose changes never reach this one, made cheaply: entry records and
+        messages are never changed in place, so only the containers are copied."""
+        copied = object.__new__(type(self))
+        state = dict(self.__dict__)
+        state["entries"] = {
+            key: replace(value, history=list(value.history),
+                         acknowledged_by=list(value.acknowledged_by))
+            for key, value in self.entries.items()
+        }
+        state["messages"] = list(self.messages)
+        state["_pending_events"] = list(self._pending_events)
+        copied.__dict__.update(state)
+        return copied
 
     @classmethod
     def start(cls, child_id: UUID, setting_id: UUID, day: date, actor: Actor,

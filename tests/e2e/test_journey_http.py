@@ -305,3 +305,49 @@ def test_children_list_and_framework_and_assessments(nursery):
     items = n.client.get(f"/children/{child_id}/assessments",
                          headers=practitioner.headers).json()["items"]
     assert [a["kind"] for a in items] == ["progress_check"]
+
+
+def jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 100, 50)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_media_in_a_journey_follow_image_consent_and_downloads(nursery):
+    n = nursery
+    practitioner = n.practitioner()
+    ada, ada_parent = n.family("Ada Lovelace")
+    ben, ben_parent = n.family("Ben Babbage")
+    r = n.client.post("/media", content=jpeg(), headers={
+        **practitioner.headers, "Content-Type": "image/jpeg", "X-Children": f"{ada},{ben}"})
+    if r.status_code in (404, 405):
+        pytest.skip("the media feature is not installed")
+    assert r.status_code == 201, r.text
+    media_id = r.json()["media_id"]
+    r = n.client.post(f"/children/{ada}/observations", headers=practitioner.headers, json={
+        "observed_on": "2026-11-24", "text": "Ada paints.", "media": [str(uuid.uuid4())]})
+    assert r.status_code == 400 and "media" in r.json()["detail"]
+    oid = observe(n, practitioner, ada, text="Ada paints with Ben.",
+                  media=[media_id])["observation_id"]
+    r = n.client.post(f"/observations/{oid}/approve", headers=n.manager.headers,
+                      json={"revision": 1})
+    assert r.status_code == 409, r.text
+    assert ben not in r.json()["detail"] and "Ben" not in r.json()["detail"]
+    assert n.client.get(f"/media/{media_id}", headers=ada_parent.headers).status_code == 404
+
+    r = n.client.put(f"/children/{ben}/image-consent", headers=ben_parent.headers,
+                     json={"allowed": True})
+    assert r.status_code == 204, r.text
+    approve(n, n.manager, oid)
+    assert journey(n, ada_parent, ada)["items"][0]["media"] == [media_id]
+    assert n.client.get(f"/media/{media_id}", headers=ada_parent.headers).status_code == 200
+    assert n.client.get(f"/media/{media_id}", headers=ben_parent.headers).status_code == 404
+
+    r = n.client.put(f"/children/{ben}/image-consent", headers=ben_parent.headers,
+                     json={"allowed": False})
+    assert r.status_code == 204, r.text
+    assert journey(n, ada_parent, ada)["items"][0]["media"] == []

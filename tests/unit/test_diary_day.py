@@ -365,3 +365,49 @@ def test_commands_keep_days_of_other_settings_apart(app) -> None:
 def test_acknowledging_on_a_day_without_entries_is_not_found(app) -> None:
     with pytest.raises(NotFound):
         app.acknowledge_incident(CHILD, SETTING, DAY, uuid4(), PARENT, NOW)
+
+
+def test_a_copy_of_a_day_changes_independently() -> None:
+    import copy
+
+    day = new_day()
+    sleep_id, _ = record(day, {"kind": "sleep", "start": t("12:00")})
+    copied = copy.deepcopy(day)
+    record(copied, {"kind": "sleep", "start": t("12:00"), "end": t("13:00")})
+    incident_id, _ = record(copied, INCIDENT)
+    copied.acknowledge(incident_id, PARENT, NOW)
+    assert day.entries[sleep_id].open_sleep and day.entries[sleep_id].history == []
+    assert incident_id not in day.entries
+    assert not copied.entries[sleep_id].open_sleep
+    assert len(copied.pending_events) == len(day.pending_events) + 3
+
+
+def test_recording_sees_changes_made_since_the_day_was_cached(app) -> None:
+    first = app.record_diary_entry(CHILD, SETTING, DAY, {
+        "kind": "sleep", "start": t("12:00"), "end": t("13:00")}, TZ, STAFF, NOW)
+    app.correct_diary_entry(CHILD, SETTING, DAY, first.entry_id, 1,
+                            {"end": t("14:00")}, TZ, STAFF, NOW)
+    with pytest.raises(Conflict):
+        app.record_diary_entry(CHILD, SETTING, DAY, {
+            "kind": "sleep", "start": t("13:30"), "end": t("13:45")}, TZ, STAFF, NOW)
+
+
+def test_a_concurrent_append_is_retried_on_the_newer_day(app, monkeypatch) -> None:
+    from eventsourcing.persistence import IntegrityError
+
+    app.post_diary_message(CHILD, SETTING, DAY, "Morning!", STAFF, NOW)
+    real_save = app.save
+    calls = []
+
+    def flaky_save(*aggregates):
+        calls.append(aggregates)
+        if len(calls) == 1:
+            raise IntegrityError("someone else appended first")
+        return real_save(*aggregates)
+
+    monkeypatch.setattr(app, "save", flaky_save)
+    result = app.record_diary_entry(CHILD, SETTING, DAY, {
+        "kind": "toilet", "state": "wet", "at": t("09:00")}, TZ, STAFF, NOW)
+    assert len(calls) == 2
+    day = app.repository.get(DiaryDay.id_for(CHILD, DAY))
+    assert result.entry_id in day.entries and len(day.messages) == 1

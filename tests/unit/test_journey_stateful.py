@@ -1,6 +1,7 @@
 """Random sequences of submit, revise, approve, reject, remove and comment by random
 roles. After each step: the parent view holds exactly the approved revisions, the
-event history replays to the model's state, and no forbidden step succeeded."""
+event history replays to the model's state (and the views rebuilt from it are the
+same), and no forbidden step succeeded."""
 
 from __future__ import annotations
 
@@ -202,6 +203,16 @@ class JourneyMachine(RuleBasedStateMachine):
             assert [r.status for r in observation.revisions] == found.statuses
             assert observation.approved == found.approved
             assert observation.removed == found.removed
+
+    @invariant()
+    def views_rebuilt_from_the_log_are_the_same(self):
+        self.views.catch_up()
+        query = ("SELECT child_id, observation_id, sort_key, head FROM journey_parent "
+                 "UNION ALL SELECT child_id, observation_id, sort_key, head FROM journey_staff "
+                 "ORDER BY 1, 2, 3, 4")
+        before = self.db.query(query)
+        self.views.rebuild(["journey"])
+        assert self.db.query(query) == before
 
     def teardown(self):
         self.db.close()
