@@ -109,36 +109,65 @@ class Gatekeeper:
         access.require_child_visible(actor, UUID(row[0]) if row else None, child,
                                      agreement=agreement)
 
+    SESSION_SQL = (
+        "SELECT s.account_id, s.last_seen_at, s.expires_at, a.setting_id, a.roles, a.disabled,"
+        " st.hours, st.timezone FROM sessions s"
+        " JOIN accounts_view a ON a.account_id = s.account_id"
+        " LEFT JOIN settings_view st ON st.setting_id = a.setting_id"
+        " WHERE s.token_hash = ?"
+    )
+
     def identify(self, token: str | None, device_token: str | None, permission: str,
                  now: datetime) -> Actor:
-        """The actor for these credentials, allowed this permission now, or an error."""
+        """The actor for these credentials, allowed this permission now, or an error.
+
+        Every lookup runs in one read transaction (one connection from the pool); the
+        rare writes (expiring a session, sliding its idle expiry) happen after it.
+        """
         if not token:
             raise Unauthenticated(
                 "Log in first: send 'Authorization: Bearer <token>' from POST /auth/login."
             )
-        account_id = self.credentials.session_account(token, now)
-        if account_id is None:
+        from adapters.storage.credentials import IDLE, token_hash
+
+        digest = token_hash(token)
+        with self.db.transaction(read_only=True) as tx:
+            row = tx.execute(self.SESSION_SQL, (digest,)).fetchone()
+            if row is None:
+                raise Unauthenticated("Your session has expired or was ended; log in again.")
+            account_id, setting_id = UUID(row[0]), UUID(row[3])
+            last_seen = datetime.fromisoformat(row[1])
+            expired = now >= datetime.fromisoformat(row[2]) or now - last_seen >= IDLE
+            disabled = bool(row[5])
+            roles = tuple(json.loads(row[4]))
+            actor = Actor(account_id, setting_id, roles)
+            granted_until = None
+            refusal: Exception | None = None
+            if expired or disabled:
+                pass
+            elif actor.is_staff:
+                try:
+                    actor = self._staff_device(actor, device_token)
+                    if row[6] is None or not is_open(json.loads(row[6]), row[7], now):
+                        raise Forbidden(OUTSIDE_HOURS)
+                except Forbidden as error:
+                    refusal = error
+            elif actor.is_support:
+                granted_until = self.support_until(setting_id, account_id)
+            else:
+                children = self.children(account_id)
+                agreed = frozenset(signed_children(self.db, account_id, setting_id)) & children
+                actor = Actor(account_id, setting_id, roles, None, children, agreed)
+        if expired:
+            self.credentials.close_session(token)
             raise Unauthenticated("Your session has expired or was ended; log in again.")
-        found = self.account(account_id)
-        if found is None:
-            raise Unauthenticated("Your session has expired or was ended; log in again.")
-        setting_id, roles, disabled = found
         if disabled:
             self.credentials.close_all_sessions(account_id)
             raise Unauthenticated("This account is disabled; ask your manager.")
-        actor = Actor(account_id, setting_id, roles)
-        granted_until = None
-        if actor.is_staff:
-            actor = self._staff_device(actor, device_token)
-            hours = self.hours(setting_id)
-            if hours is None or not is_open(hours[0], hours[1], now):
-                raise Forbidden(OUTSIDE_HOURS)
-        elif actor.is_support:
-            granted_until = self.support_until(setting_id, account_id)
-        else:
-            children = self.children(account_id)
-            agreed = frozenset(signed_children(self.db, account_id, setting_id)) & children
-            actor = Actor(account_id, setting_id, roles, None, children, agreed)
+        if (now - last_seen).total_seconds() > 60:
+            self.credentials.touch_session(digest, now)
+        if refusal is not None:
+            raise refusal
         access.require(actor, permission, support_granted_until=granted_until, now=now)
         return actor
 

@@ -22,7 +22,6 @@ from litestar import MediaType, Response, get, patch, post
 from adapters.bootstrap import Services
 from domain import access
 from domain.actor import Actor
-from domain.aggregates.child_journey import WARNINGS
 from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
 from projections import journey as views
@@ -183,10 +182,6 @@ def list_children(actor: Actor, services: Services, limit: int | None = None,
 # observations
 
 
-def _warnings(codes: list[str]) -> list[dict]:
-    return [{"code": c, "detail": WARNINGS[c]} for c in codes]
-
-
 def _observation_in(services: Services, actor: Actor, child_id: UUID | None,
                     observation_id: UUID) -> str:
     """The owner child id of an observation shown in this child's journey (or, without a
@@ -212,7 +207,7 @@ def submit_observation(child_id: UUID, data: NewObservation, actor: Actor,
         data.children, data.next_steps, actor, services.clock())
     services.projections.wait_for(position)
     return {"observation_id": observation_id, "revision": 1, "status": "pending",
-            "warnings": _warnings(warnings)}
+            "warnings": warnings}
 
 
 @patch("/children/{child_id:uuid}/observations/{observation_id:uuid}",
@@ -233,7 +228,7 @@ def revise_observation(child_id: UUID, observation_id: UUID, data: ObservationCh
         UUID(owner), observation_id, data.base_revision, changes, actor, services.clock())
     services.projections.wait_for(position)
     return {"observation_id": observation_id, "revision": revision, "status": "pending",
-            "warnings": _warnings(warnings)}
+            "warnings": warnings}
 
 
 def _managers(services: Services, setting_id: UUID) -> int:

@@ -6,6 +6,7 @@ read costs no extra write on the request path; `flush()` writes what is pending.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import datetime
 from typing import Any
@@ -72,10 +73,8 @@ class AccessLog:
 
         def loop() -> None:
             while not self._stop.wait(self._interval):
-                try:
+                with contextlib.suppress(Exception):  # retried next tick
                     self.flush()
-                except Exception:  # pragma: no cover - retried next tick
-                    pass
 
         self._thread = threading.Thread(target=loop, name="access-log", daemon=True)
         self._thread.start()

@@ -168,6 +168,11 @@ class Credentials:
                             (now.isoformat(), digest))
         return UUID(row[0])
 
+    def touch_session(self, digest: str, now: datetime) -> None:
+        """Slide the idle expiry of a session (by its token hash)."""
+        self.db.execute("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+                        (now.isoformat(), digest))
+
     def close_session(self, token: str) -> None:
         self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
 

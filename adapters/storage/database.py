@@ -7,6 +7,7 @@ Upserts use `INSERT ... ON CONFLICT`, which both engines understand.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -131,10 +132,8 @@ class SQLiteDatabase(Database):
     def close(self) -> None:
         with self._lock:
             for conn in self._all:
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     conn.close()
-                except sqlite3.Error:
-                    pass
             self._all.clear()
         self._local = threading.local()
 
@@ -151,7 +150,7 @@ class PostgresDatabase(Database):
 
         self.url = url
         self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=True,
-                                   kwargs={"autocommit": False})
+                                   kwargs={"autocommit": True})
         self._local = threading.local()
 
     @contextmanager
@@ -165,6 +164,9 @@ class PostgresDatabase(Database):
         with self.pool.connection() as conn:
             self._local.conn = conn
             try:
+                if read_only:  # autocommit: one round trip per statement, no BEGIN/COMMIT
+                    yield Tx(conn.cursor(), rewrite=True)
+                    return
                 with conn.transaction():
                     if pipeline:
                         with conn.pipeline():

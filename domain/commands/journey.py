@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 from domain import access
 from domain.actor import Actor
 from domain.aggregates.account import Account
-from domain.aggregates.child_journey import ChildJourney
+from domain.aggregates.child_journey import WARNINGS, ChildJourney
 from domain.commands.base import Commands
 from domain.errors import Invalid, NotFound
 
@@ -60,20 +60,25 @@ class JourneyCommands(Commands):
     def submit_observation(self, child_id: UUID, observed_on: date, text: str,
                            framework: list[dict], media: list[UUID], children: list[UUID],
                            next_steps: str | None, actor: Actor, at: datetime
-                           ) -> tuple[UUID, list[str], int]:
-        """Staff or a parent submit an observation; returns (id, warning codes, position)."""
+                           ) -> tuple[UUID, list[dict], int]:
+        """Staff or a parent submit an observation; returns (id, warnings, position).
+
+        Warnings are `{"code", "detail"}`: past tense, late upload, and (for staff) media
+        showing another child without image consent, which approval would refuse.
+        """
         journey = self.journey_of(child_id, actor)
         self._check_tagged(journey, children, actor)
         observation_id = uuid4()
         warnings = journey.submit_observation(observation_id, observed_on, text, framework,
                                               media, children, next_steps, actor, at)
-        used = self._use_media(journey.observations[observation_id].latest, observation_id,
-                               journey.child_id, actor, at)
+        latest = journey.observations[observation_id].latest
+        used = self._use_media(latest, observation_id, journey.child_id, actor, at)
+        warnings = self._warnings(warnings, journey.child_id, latest, actor)
         return observation_id, warnings, self._save(journey, *used)
 
     def revise_observation(self, child_id: UUID, observation_id: UUID, base_revision: int,
                            changes: dict[str, Any], actor: Actor, at: datetime
-                           ) -> tuple[int, list[str], int]:
+                           ) -> tuple[int, list[dict], int]:
         """Staff revise an observation from `base_revision`; returns (revision, warnings,
         position). A stale base revision is a Conflict and records nothing."""
         journey = self.journey_of(child_id, actor)
@@ -81,8 +86,9 @@ class JourneyCommands(Commands):
             self._check_tagged(journey, changes["children"] or [], actor)
         revision, warnings = journey.revise_observation(observation_id, base_revision, changes,
                                                         actor, at)
-        used = self._use_media(journey.observations[observation_id].latest, observation_id,
-                               journey.child_id, actor, at)
+        latest = journey.observations[observation_id].latest
+        used = self._use_media(latest, observation_id, journey.child_id, actor, at)
+        warnings = self._warnings(warnings, journey.child_id, latest, actor)
         return revision, warnings, self._save(journey, *used)
 
     def approve_observation(self, child_id: UUID, observation_id: UUID, revision: int,
@@ -150,6 +156,24 @@ class JourneyCommands(Commands):
         return assessment_id, self._save(journey)
 
     # helpers
+
+    def _warnings(self, codes: list[str], child_id: UUID, revision: Any, actor: Actor
+                  ) -> list[dict]:
+        """The aggregate's warning codes as sentences, plus (for staff) the media that show
+        another child without image consent (approval would refuse them)."""
+        warnings = [{"code": code, "detail": WARNINGS[code]} for code in codes]
+        if not actor.is_staff or not revision.media:
+            return warnings
+        from domain.consent_rules import image_consent_warnings
+
+        shown = {c for cs in self._children_in_media(revision.media).values() for c in cs}
+        allowed = self.image_consent_of(shown)  # type: ignore[attr-defined]
+        sentences: list[str] = []
+        for journey_child in [child_id, *revision.children]:
+            for sentence in image_consent_warnings(journey_child, shown, allowed):
+                if sentence not in sentences:
+                    sentences.append(sentence)
+        return warnings + [{"code": "image_consent", "detail": s} for s in sentences]
 
     def _check_tagged(self, journey: ChildJourney, children: list, actor: Actor) -> None:
         """The other children who took part must be children of the setting (a parent's:

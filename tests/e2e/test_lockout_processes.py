@@ -76,7 +76,8 @@ def test_lockout_holds_across_two_server_processes(shared_env):
         for port, proc in zip(ports, procs, strict=True):
             _wait(port, proc)
         for i in range(5):  # alternate between the two processes
-            status, _ = _post(ports[i % 2], "/auth/login", {"email": email, "password": "nope-nope"})
+            status, _ = _post(ports[i % 2], "/auth/login",
+                              {"email": email, "password": "nope-nope"})
             assert status == 401
         for port in ports:
             status, body = _post(port, "/auth/login", {"email": email, "password": password})
