@@ -8,8 +8,10 @@ a few observations (approved and pending) and a day of diary entries.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adapters.setup import set_up_setting
 
@@ -23,6 +25,15 @@ CHILDREN = [
     ("Ella Murphy", "2023-06-15", "Sunshine"),
     ("Finn Walsh", "2022-08-08", "Sunshine"),
 ]
+
+
+DEMO_TIMEZONE = "Europe/London"
+
+
+def _earlier_today(now: datetime, minutes: int) -> datetime:
+    """A few minutes ago, but never before midnight: diary times fall on the day."""
+    earlier = now - timedelta(minutes=minutes)
+    return earlier if earlier.date() == now.date() else now
 
 
 class _Demo:
@@ -47,6 +58,7 @@ def seed_demo(services: Any, force: bool = False) -> str | None:
 
     from adapters.http.app import create_app
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     existing = services.db.query_one("SELECT COUNT(*) FROM settings_view")
     if existing and existing[0] and not force:
         return None
@@ -114,13 +126,13 @@ def seed_demo(services: Any, force: bool = False) -> str | None:
             if i < 4:
                 demo.call("POST", f"/observations/{obs['observation_id']}/approve", manager,
                           {"revision": obs["revision"]})
-            day = f"/children/{child}/diary/{today.isoformat()}"
-            now = services.clock()
+            now = services.clock().astimezone(ZoneInfo(DEMO_TIMEZONE))
+            day = f"/children/{child}/diary/{now.date().isoformat()}"
             demo.call("POST", f"{day}/entries", practitioner, {
                 "kind": "meal", "meal": "breakfast", "food": "Porridge and banana",
-                "amount": "most", "at": (now - timedelta(minutes=30)).isoformat()})
+                "amount": "most", "at": _earlier_today(now, 30).isoformat()})
             demo.call("POST", f"{day}/entries", practitioner, {
-                "kind": "nappy", "state": "wet", "at": (now - timedelta(minutes=20)).isoformat()})
+                "kind": "nappy", "state": "wet", "at": _earlier_today(now, 20).isoformat()})
             demo.call("POST", f"{day}/messages", practitioner,
                       {"text": "Had a lovely morning in the garden."})
     return "\n".join(lines)
