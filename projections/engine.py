@@ -83,6 +83,11 @@ class Projections:
         self._thread: threading.Thread | None = None
         self.failure: str | None = None
 
+    @property
+    def position(self) -> int:
+        """How far this process has applied the log (every view, at least)."""
+        return self._position
+
     def setup(self) -> None:
         """Create the tracking table and every view's tables."""
         statements = list(TRACKING_SCHEMA)

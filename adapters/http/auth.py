@@ -20,7 +20,7 @@ from litestar import Request
 from adapters.http.errors import Unauthenticated
 from domain import access
 from domain.actor import Actor
-from domain.errors import Forbidden
+from domain.errors import Forbidden, NotFound
 from domain.opening_hours import is_open
 from projections.consent import signed_children
 
@@ -59,6 +59,7 @@ class Gatekeeper:
         self.services = services
         self.credentials = credentials
         self.db = services.db
+        self._cache: dict[Any, Any] = {}
 
     def account(self, account_id: UUID) -> tuple[UUID, tuple[str, ...], bool] | None:
         row = self.db.query_one(
@@ -100,13 +101,50 @@ class Gatekeeper:
         )
         return frozenset(UUID(r[0]) for r in rows)
 
+    def _views_position(self) -> int:
+        return self.services.projections.position
+
+    def _cached(self, key: Any, load: Any) -> Any:
+        """A value read from the views, kept while the views stay at the same position.
+
+        The views only change when the projections apply events, which moves their
+        position; a value cached under the current position is as fresh as the views.
+        """
+        full_key = (key, self._views_position())
+        if full_key in self._cache:
+            return self._cache[full_key]
+        value = load()
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[full_key] = value
+        return value
+
+    def _family(self, parent_id: UUID, setting_id: UUID) -> tuple[frozenset, frozenset]:
+        """The parent's linked children, and those with a current signed agreement."""
+        def load() -> tuple[frozenset, frozenset]:
+            children = self.children(parent_id)
+            agreed = frozenset(signed_children(self.db, parent_id, setting_id)) & children
+            return children, agreed
+
+        return self._cached(("family", parent_id), load)
+
+    def child_setting(self, child_id: UUID) -> UUID | None:
+        """The setting a child belongs to (None if unknown)."""
+        def load() -> UUID | None:
+            row = self.db.query_one(
+                "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child_id),)
+            )
+            return UUID(row[0]) if row else None
+
+        return self._cached(("child", child_id), load)
+
     def require_child(self, actor: Actor, child_id: Any, agreement: bool = True) -> None:
         """The child must be visible to the actor (see `domain.access.require_child_visible`)."""
-        child = child_id if isinstance(child_id, UUID) else UUID(str(child_id))
-        row = self.db.query_one(
-            "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child),)
-        )
-        access.require_child_visible(actor, UUID(row[0]) if row else None, child,
+        try:
+            child = child_id if isinstance(child_id, UUID) else UUID(str(child_id))
+        except ValueError:
+            raise NotFound() from None
+        access.require_child_visible(actor, self.child_setting(child), child,
                                      agreement=agreement)
 
     SESSION_SQL = (
@@ -155,8 +193,7 @@ class Gatekeeper:
             elif actor.is_support:
                 granted_until = self.support_until(setting_id, account_id)
             else:
-                children = self.children(account_id)
-                agreed = frozenset(signed_children(self.db, account_id, setting_id)) & children
+                children, agreed = self._family(account_id, setting_id)
                 actor = Actor(account_id, setting_id, roles, None, children, agreed)
         if expired:
             self.credentials.close_session(token)
