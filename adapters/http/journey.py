@@ -304,8 +304,38 @@ def journey(child_id: UUID, actor: Actor, services: Services, limit: int | None 
     setting_id, rows = read(services.db, str(child_id), after, size + 1)
     access.require_child_visible(actor, UUID(setting_id) if setting_id else None, child_id)
     if staff:
-        return page_response([(key, head + "}") for key, head in rows], size)
+        return page_response(_without_withheld_media(services, str(child_id), rows), size)
     return parent_journey(rows, size)
+
+
+def _without_withheld_media(services: Services, child_id: str, rows: list[tuple]
+                            ) -> list[tuple[str, str]]:
+    """Staff entries, minus media withheld from this journey for lack of image consent.
+
+    Such media are listed under `withheld_media` so that staff know something was
+    hidden (and why), without the media themselves appearing in this child's journey.
+    """
+    hidden = services.db.query(
+        "SELECT observation_id, media_id FROM journey_media WHERE child_id = ? AND hidden = 1",
+        (child_id,),
+    )
+    if not hidden:
+        return [(key, head + "}") for key, head in rows]
+    withheld: dict[str, set[str]] = {}
+    for observation_id, media_id in hidden:
+        withheld.setdefault(observation_id, set()).add(media_id)
+    out = []
+    for key, head in rows:
+        entry = json.loads(head + "}")
+        held = withheld.get(str(entry.get("observation_id")))
+        if held:
+            entry["media"] = [m for m in entry.get("media") or [] if m not in held]
+            entry["withheld_media"] = sorted(held)
+            entry["withheld_reason"] = (
+                "Hidden from this journey: a child in these media has no image consent."
+            )
+        out.append((key, json.dumps(entry)))
+    return out
 
 
 def page_response(rows: list[tuple[str, str]], size: int) -> Response:

@@ -216,6 +216,10 @@ def test_withdrawal_hides_a_group_photo_at_once_until_a_review_after_consent_aga
 
     consent(nursery, ben_parent, ben, False)
     assert _visibility(nursery, ada, ada_parent, photo) == (False, 404)
+    staff_entry = nursery.client.get(f"/children/{ada}/journey",
+                                     headers=nursery.manager.headers).json()["items"][0]
+    assert photo not in staff_entry["media"]  # gone from the staff view of Ada's journey too
+    assert staff_entry["withheld_media"] == [photo]
     listed = reviews(nursery)
     assert [(r["observation_id"], r["child_id"]) for r in listed] == [
         (for_ada["observation_id"], ben)]
