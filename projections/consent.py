@@ -143,17 +143,11 @@ class ConsentViews(Projection):
             refresh_visibility(tx, observation_id)
 
 
-_TABLES: set[str] | None = None
-
-
 def _has(table: str) -> bool:
-    """Whether a registered projection keeps this table (the journey's and media's views)."""
-    global _TABLES
-    if _TABLES is None:
-        from projections.registry import all_projections
+    """Whether a registered projection keeps this table."""
+    from projections.registry import kept_tables
 
-        _TABLES = {t for p in all_projections() for t in p.tables}
-    return table in _TABLES
+    return table in kept_tables()
 
 
 def _ids(shows: Any) -> set[str]:

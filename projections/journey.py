@@ -398,17 +398,11 @@ class JourneyViews(Projection):
             refresh_visibility(tx, observation_id)
 
 
-_TABLES: set[str] | None = None
-
-
 def _has(table: str) -> bool:
     """Whether a registered projection keeps this table."""
-    global _TABLES
-    if _TABLES is None:
-        from projections.registry import all_projections
+    from projections.registry import kept_tables
 
-        _TABLES = {t for p in all_projections() for t in p.tables}
-    return table in _TABLES
+    return table in kept_tables()
 
 
 def _setting_of(tx: Any, child_id: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from projections.engine import Projection
 
 
@@ -22,3 +24,9 @@ def all_projections() -> list[Projection]:
         DiaryViews(),
         MediaView(),
     ]
+
+
+@cache
+def kept_tables() -> frozenset[str]:
+    """Every table some registered projection keeps."""
+    return frozenset(t for p in all_projections() for t in p.tables)
