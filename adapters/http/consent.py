@@ -11,6 +11,7 @@ import msgspec
 from litestar import get, post, put
 
 from adapters.bootstrap import Services
+from adapters.http.paging import page_limit
 from domain import access
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
@@ -36,14 +37,6 @@ def child_setting(services: Services, child_id: UUID) -> UUID | None:
         "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child_id),)
     )
     return UUID(row[0]) if row else None
-
-
-def _limit(limit: int | None) -> int:
-    if limit is None:
-        return 50
-    if limit < 1 or limit > 200:
-        raise Invalid("The query parameter 'limit' must be between 1 and 200.", "limit")
-    return limit
 
 
 def _after(cursor: str | None) -> tuple[str, str, str] | None:
@@ -126,7 +119,7 @@ def read_consent(child_id: UUID, actor: Actor, services: Services) -> dict:
 def list_reviews(actor: Actor, services: Services, limit: int | None = None,
                  cursor: str | None = None, resolved: bool = False) -> dict:
     """Observations whose media were hidden by a change of image consent, oldest first."""
-    size = _limit(limit)
+    size = page_limit(limit)
     rows = views.reviews(services.db, actor.setting_id, size + 1, _after(cursor),
                          include_resolved=resolved)
     page = rows[:size]

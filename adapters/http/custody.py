@@ -19,6 +19,7 @@ import msgspec
 from litestar import Request, Response, get, post
 
 from adapters.bootstrap import Services
+from adapters.http.paging import page_limit
 from domain.actor import Actor
 from domain.errors import Invalid
 from projections import custody_reports as reports
@@ -116,11 +117,9 @@ def _wants_csv(request: Request) -> bool:
 def _page(request: Request, items: list[dict[str, Any]]) -> dict:
     params = request.query_params
     try:
-        limit = int(params.get("limit") or 50)
+        limit = page_limit(int(params["limit"]) if params.get("limit") else None)
     except ValueError:
-        limit = 0
-    if not 1 <= limit <= 200:
-        raise Invalid("The query parameter 'limit' must be between 1 and 200.", "limit")
+        limit = page_limit(0)
     offset = 0
     if params.get("cursor"):
         try:

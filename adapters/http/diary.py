@@ -17,6 +17,7 @@ from litestar import get, patch, post
 from litestar.params import Parameter
 
 from adapters.bootstrap import Services
+from adapters.http.paging import page_limit
 from domain import access
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
@@ -69,14 +70,6 @@ def _today(services: Services, setting_id: UUID) -> dt.date:
     return services.clock().astimezone(ZoneInfo(_timezone(services, setting_id))).date()
 
 
-def _limit(limit: int | None) -> int:
-    if limit is None:
-        return 50
-    if limit < 1 or limit > 200:
-        raise Invalid("The query parameter 'limit' must be between 1 and 200.", "limit")
-    return limit
-
-
 def _decode_cursor(cursor: str | None, size: int) -> list | None:
     if not cursor:
         return None
@@ -95,7 +88,7 @@ def _encode_cursor(*values: Any) -> str:
 
 
 def _offset_page(items: list, limit: int | None, cursor: str | None) -> dict:
-    size = _limit(limit)
+    size = page_limit(limit)
     start = _decode_cursor(cursor, 1)
     offset = start[0] if start else 0
     if not isinstance(offset, int) or offset < 0:
@@ -251,7 +244,7 @@ def room_board(room: str, actor: Actor, services: Services,
     """Each child of the room with the day at a glance: asleep now (since when), last meal
     and how much, last nappy, unacknowledged incidents, medication given."""
     day = date or _today(services, actor.setting_id)
-    size = _limit(limit)
+    size = page_limit(limit)
     after = _decode_cursor(cursor, 2)
     sql = ("SELECT child_id, name FROM children_view WHERE setting_id = ? AND room = ? "
            "AND (left_on IS NULL OR left_on >= ?)")
@@ -307,7 +300,7 @@ def late_diary(actor: Actor, services: Services,
         params.append(date_to.isoformat())
     count_row = services.db.query_one(
         f"SELECT COUNT(*) FROM diary_entries e WHERE {where}", params)
-    size = _limit(limit)
+    size = page_limit(limit)
     after = _decode_cursor(cursor, 2)
     page_where = where
     page_params = list(params)

@@ -20,14 +20,12 @@ import msgspec
 from litestar import MediaType, Response, get, patch, post
 
 from adapters.bootstrap import Services
+from adapters.http.paging import page_limit
 from domain import access
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
 from projections import journey as views
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
 
 
 class FrameworkRef(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -97,16 +95,6 @@ def _json(body: bytes, status: int = 200) -> Response:
 
 
 # pagination
-
-
-def page_limit(limit: int | None) -> int:
-    """`?limit=`: default 50, between 1 and 200."""
-    if limit is None:
-        return DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"The query parameter 'limit' must be between 1 and {MAX_LIMIT}.",
-                      "limit")
-    return limit
 
 
 def encode_cursor(key: str) -> str:
