@@ -591,37 +591,24 @@ def observation_owner(db: Any, observation_id: Any) -> tuple[str, str, list[str]
     return (row[0], row[1], json.loads(row[2] or "[]")) if row else None
 
 
-def parent_page(db: Any, child_id: str, after: str | None, limit: int
-                ) -> tuple[str | None, list[tuple]]:
-    """The child's setting (None if unknown) and a page of its parent journey, newest
-    first, in one query: (sort_key, head, media_id or None) rows, one per visible media
-    item of an entry (an entry without media: one row; no entries: no rows)."""
+def parent_page(db: Any, child_id: str, after: str | None, limit: int) -> list[tuple]:
+    """A page of the child's parent journey, newest first, in one indexed query:
+    (sort_key, head, media ids joined by commas or None) rows. The caller has already
+    checked that the child is visible (see `adapters.http.auth`)."""
     where = "child_id = ?" + (" AND sort_key < ?" if after else "")
     params: tuple = (child_id, after, limit) if after else (child_id, limit)
-    rows = db.query(
-        "SELECT c.setting_id, e.sort_key, e.head, m.media_id FROM children_view c "
-        "LEFT JOIN (SELECT child_id, observation_id, sort_key, head, has_media "
-        f"FROM journey_parent WHERE {where} ORDER BY sort_key DESC LIMIT ?) e "
-        "ON e.child_id = c.child_id "
-        "LEFT JOIN journey_media m ON e.has_media = 1 AND m.child_id = e.child_id "
-        "AND m.observation_id = e.observation_id AND m.hidden = 0 "
-        "WHERE c.child_id = ? ORDER BY e.sort_key DESC, m.position", (*params, child_id))
-    if not rows:
-        return None, []
-    return rows[0][0], [r[1:] for r in rows if r[1] is not None]
+    return db.query(
+        "SELECT e.sort_key, e.head, CASE WHEN e.has_media = 1 THEN "
+        f"(SELECT {db.group_concat}(media_id, ',') FROM (SELECT m.media_id FROM journey_media m "
+        "WHERE m.child_id = e.child_id AND m.observation_id = e.observation_id "
+        "AND m.hidden = 0 ORDER BY m.position) ordered) END "
+        f"FROM journey_parent e WHERE {where} ORDER BY e.sort_key DESC LIMIT ?", params)
 
 
-def staff_page(db: Any, child_id: str, after: str | None, limit: int
-               ) -> tuple[str | None, list[tuple]]:
-    """The child's setting (None if unknown) and a page of its staff journey, newest
-    first, in one query: (sort_key, head) rows."""
+def staff_page(db: Any, child_id: str, after: str | None, limit: int) -> list[tuple]:
+    """A page of the child's staff journey, newest first: (sort_key, head) rows."""
     where = "child_id = ?" + (" AND sort_key < ?" if after else "")
     params: tuple = (child_id, after, limit) if after else (child_id, limit)
-    rows = db.query(
-        "SELECT c.setting_id, e.sort_key, e.head FROM children_view c "
-        "LEFT JOIN (SELECT child_id, sort_key, head FROM journey_staff "
-        f"WHERE {where} ORDER BY sort_key DESC LIMIT ?) e ON e.child_id = c.child_id "
-        "WHERE c.child_id = ? ORDER BY e.sort_key DESC", (*params, child_id))
-    if not rows:
-        return None, []
-    return rows[0][0], [r[1:] for r in rows if r[1] is not None]
+    return db.query(
+        f"SELECT sort_key, head FROM journey_staff WHERE {where} "
+        "ORDER BY sort_key DESC LIMIT ?", params)

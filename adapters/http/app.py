@@ -26,7 +26,7 @@ def create_app(services: Services) -> Litestar:
         route_handlers=route_handlers(),
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
-            "actor": Provide(provide_actor, sync_to_thread=True),
+            "actor": Provide(provide_actor, sync_to_thread=False),
         },
         middleware=[access_log, idempotency(lambda scope: records)],
         before_send=[add_security_headers],
@@ -37,6 +37,7 @@ def create_app(services: Services) -> Litestar:
             path="/schema",
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
+        on_startup=[services.db.pin_to_this_thread],  # the event loop's own connection
         request_max_body_size=1_000_000,
         debug=False,
     )

@@ -10,6 +10,7 @@ children they are linked to. Every read of a child's data is written to the acce
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,8 @@ DEVICE_UNKNOWN = "This device token is not one of your setting's active devices.
 TABLET_NOT_HELD = (
     "This tablet is not signed out to you: sign it out from the office computer first."
 )
+SESSION_REUSE_SECONDS = 1.0
+
 OUTSIDE_HOURS = "The system is only available to staff during the setting's opening hours."
 
 
@@ -60,6 +63,7 @@ class Gatekeeper:
         self.credentials = credentials
         self.db = services.db
         self._cache: dict[Any, Any] = {}
+        self._sessions: dict[str, tuple] = {}
 
     def account(self, account_id: UUID) -> tuple[UUID, tuple[str, ...], bool] | None:
         row = self.db.query_one(
@@ -155,13 +159,29 @@ class Gatekeeper:
         " WHERE s.token_hash = ?"
     )
 
+    def _session(self, digest: str) -> tuple | None:
+        """The session's row joined with its account and setting, or None.
+
+        A row is reused for at most `SESSION_REUSE_SECONDS`, and only while nothing has
+        moved since it was read: the views' position (roles, disabled accounts, opening
+        hours) and this process's writes to the sessions table (logout, sliding expiry).
+        A burst of requests from one phone (a journey page, then its photos) thus costs
+        one lookup; another process's logout reaches this one within that second.
+        """
+        stamp = (self._views_position(), self.credentials.sessions_version)
+        seen = self._sessions.get(digest)
+        if seen is not None and seen[0] == stamp and time.monotonic() < seen[1]:
+            return seen[2]
+        row = self.db.query_one(self.SESSION_SQL, (digest,))
+        if row is not None:
+            if len(self._sessions) > 10_000:
+                self._sessions.clear()
+            self._sessions[digest] = (stamp, time.monotonic() + SESSION_REUSE_SECONDS, row)
+        return row
+
     def identify(self, token: str | None, device_token: str | None, permission: str,
                  now: datetime) -> Actor:
-        """The actor for these credentials, allowed this permission now, or an error.
-
-        Every lookup runs in one read transaction (one connection from the pool); the
-        rare writes (expiring a session, sliding its idle expiry) happen after it.
-        """
+        """The actor for these credentials, allowed this permission now, or an error."""
         if not token:
             raise Unauthenticated(
                 "Log in first: send 'Authorization: Bearer <token>' from POST /auth/login."
@@ -169,49 +189,38 @@ class Gatekeeper:
         from adapters.storage.credentials import IDLE, token_hash
 
         digest = token_hash(token)
-        with self.db.transaction(read_only=True) as tx:
-            row = tx.execute(self.SESSION_SQL, (digest,)).fetchone()
-            if row is None:
-                raise Unauthenticated("Your session has expired or was ended; log in again.")
-            account_id, setting_id = UUID(row[0]), UUID(row[3])
-            last_seen = datetime.fromisoformat(row[1])
-            expired = now >= datetime.fromisoformat(row[2]) or now - last_seen >= IDLE
-            disabled = bool(row[5])
-            roles = tuple(json.loads(row[4]))
-            actor = Actor(account_id, setting_id, roles)
-            granted_until = None
-            refusal: Exception | None = None
-            if expired or disabled:
-                pass
-            elif actor.is_staff:
-                try:
-                    actor = self._staff_device(actor, device_token)
-                    if row[6] is None or not is_open(json.loads(row[6]), row[7], now):
-                        raise Forbidden(OUTSIDE_HOURS)
-                except Forbidden as error:
-                    refusal = error
-            elif actor.is_support:
-                granted_until = self.support_until(setting_id, account_id)
-            else:
-                children, agreed = self._family(account_id, setting_id)
-                actor = Actor(account_id, setting_id, roles, None, children, agreed)
-        if expired:
+        row = self._session(digest)
+        if row is None:
+            raise Unauthenticated("Your session has expired or was ended; log in again.")
+        account_id, setting_id = UUID(row[0]), UUID(row[3])
+        last_seen = datetime.fromisoformat(row[1])
+        if now >= datetime.fromisoformat(row[2]) or now - last_seen >= IDLE:
             self.credentials.close_session(token)
             raise Unauthenticated("Your session has expired or was ended; log in again.")
-        if disabled:
+        if row[5]:
             self.credentials.close_all_sessions(account_id)
             raise Unauthenticated("This account is disabled; ask your manager.")
         if (now - last_seen).total_seconds() > 60:
             self.credentials.touch_session(digest, now)
-        if refusal is not None:
-            raise refusal
+        roles = tuple(json.loads(row[4]))
+        actor = Actor(account_id, setting_id, roles)
+        granted_until = None
+        if actor.is_staff:
+            actor = self._staff_device(actor, device_token)
+            if row[6] is None or not is_open(json.loads(row[6]), row[7], now):
+                raise Forbidden(OUTSIDE_HOURS)
+        elif actor.is_support:
+            granted_until = self.support_until(setting_id, account_id)
+        else:
+            children, agreed = self._family(account_id, setting_id)
+            actor = Actor(account_id, setting_id, roles, None, children, agreed)
         access.require(actor, permission, support_granted_until=granted_until, now=now)
         return actor
 
     def _staff_device(self, actor: Actor, device_token: str | None) -> Actor:
         if not device_token:
             raise Forbidden(DEVICE_MISSING)
-        device = self.device(device_token)
+        device = self._cached(("device", device_token), lambda: self.device(device_token))
         if device is None or device.setting_id != actor.setting_id:
             raise Forbidden(DEVICE_UNKNOWN)
         if device.status in ("lost", "stolen"):

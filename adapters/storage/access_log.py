@@ -59,13 +59,19 @@ class AccessLog:
     def flush(self) -> None:
         with self._lock:
             rows, self._pending = self._pending, []
-        if rows:
+        if not rows:
+            return
+        try:
             with self.db.transaction() as tx:
                 tx.executemany(
                     "INSERT INTO child_access_log (child_id, setting_id, account_id, roles, "
                     "device_id, route, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
+        except BaseException:  # keep them for the next flush: the trail must be complete
+            with self._lock:
+                self._pending[:0] = rows
+            raise
 
     def start(self) -> None:
         if self._thread is not None:

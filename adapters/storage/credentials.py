@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,6 +78,12 @@ class Credentials:
     def __init__(self, db: Database):
         self.db = db
         db.create_tables(SCHEMA)
+        self._changes = itertools.count(1)
+        self.sessions_version = 0  # moves whenever this process ends or slides a session
+
+    def _sessions_changed(self) -> None:
+        """Called after each write to the sessions table: what was read before is stale."""
+        self.sessions_version = next(self._changes)
 
     # passwords
     def set_password(self, account_id: UUID, email: str, password_hash: str, at: datetime
@@ -161,20 +168,22 @@ class Credentials:
             return None
         last_seen = datetime.fromisoformat(row[1])
         if now >= datetime.fromisoformat(row[2]) or now - last_seen >= IDLE:
-            self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (digest,))
+            self.close_session(token)
             return None
         if now - last_seen > timedelta(minutes=1):
-            self.db.execute("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
-                            (now.isoformat(), digest))
+            self.touch_session(digest, now)
         return UUID(row[0])
 
     def touch_session(self, digest: str, now: datetime) -> None:
         """Slide the idle expiry of a session (by its token hash)."""
         self.db.execute("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
                         (now.isoformat(), digest))
+        self._sessions_changed()
 
     def close_session(self, token: str) -> None:
         self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
+        self._sessions_changed()
 
     def close_all_sessions(self, account_id: UUID) -> None:
         self.db.execute("DELETE FROM sessions WHERE account_id = ?", (str(account_id),))
+        self._sessions_changed()

@@ -50,6 +50,7 @@ class Database:
 
     kind = "abstract"
     blob = "BLOB"
+    group_concat = "group_concat"  # the aggregate joining strings with a separator
     for_update = ""
 
     @contextmanager
@@ -77,6 +78,10 @@ class Database:
 
     def check(self) -> None:
         self.query_one("SELECT 1")
+
+    def pin_to_this_thread(self) -> None:
+        """Keep a connection for the calling thread alone (see PostgreSQL's; SQLite
+        already keeps one per thread)."""
 
     def close(self) -> None:
         pass
@@ -143,6 +148,7 @@ class PostgresDatabase(Database):
 
     kind = "postgres"
     blob = "BYTEA"
+    group_concat = "string_agg"
     for_update = " FOR UPDATE"
 
     def __init__(self, url: str, min_size: int = 2, max_size: int = 20):
@@ -152,6 +158,36 @@ class PostgresDatabase(Database):
         self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=True,
                                    kwargs={"autocommit": True})
         self._local = threading.local()
+        self._pinned: list[Any] = []
+        self._pinned_lock = threading.Lock()
+
+    def pin_to_this_thread(self) -> None:
+        """Give the calling thread a connection of its own, outside the pool.
+
+        The HTTP event loop calls this at start-up: the quick reads it answers itself
+        (session checks, a page of a journey) then never wait for a pooled connection
+        that worker threads hold, and skip the pool's checkout on every request.
+        """
+        self._local.pinned = self._connect()
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        conn = psycopg.connect(self.url, autocommit=True)
+        with self._pinned_lock:
+            self._pinned.append(conn)
+        return conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        pinned = getattr(self._local, "pinned", None)
+        if pinned is None:
+            with self.pool.connection() as conn:
+                yield conn
+            return
+        if pinned.closed or pinned.broken:  # the server went away: reconnect once
+            pinned = self._local.pinned = self._connect()
+        yield pinned
 
     @contextmanager
     def transaction(self, read_only: bool = False, pipeline: bool = False) -> Iterator[Tx]:
@@ -161,7 +197,7 @@ class PostgresDatabase(Database):
         if existing is not None:
             yield Tx(existing.cursor(), rewrite=True)
             return
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             self._local.conn = conn
             try:
                 if read_only:  # autocommit: one round trip per statement, no BEGIN/COMMIT
@@ -177,6 +213,11 @@ class PostgresDatabase(Database):
                 self._local.conn = None
 
     def close(self) -> None:
+        with self._pinned_lock:
+            for conn in self._pinned:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            self._pinned.clear()
         self.pool.close()
 
 
