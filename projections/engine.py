@@ -79,6 +79,7 @@ class Projections:
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._position = 0
+        self._versions = dict.fromkeys(self.projections, 0)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.failure: str | None = None
@@ -87,6 +88,20 @@ class Projections:
     def position(self) -> int:
         """How far this process has applied the log (every view, at least)."""
         return self._position
+
+    def versions(self, *names: str) -> tuple[int, ...]:
+        """Counters that move whenever the named projections' views may have changed.
+
+        A value read from those views can be kept for as long as these stay the same:
+        they move after this process applies an event to one of them, and (all of them)
+        when the log moved on in a way this process did not apply itself: another
+        process applied it, or a rebuild.
+        """
+        return tuple(self._versions[name] for name in names)
+
+    def _moved(self, names: Iterable[str]) -> None:
+        for name in names:
+            self._versions[name] += 1
 
     def setup(self) -> None:
         """Create the tracking table and every view's tables."""
@@ -111,21 +126,32 @@ class Projections:
         head = self.app.recorder.max_notification_id() or 0
         return {name: head - pos for name, pos in self.positions().items()}
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Apply every notification not yet applied; returns how many were read."""
+    def catch_up(self, progress: Callable[[int], None] | None = None,
+                 until: int | None = None) -> int:
+        """Apply every notification not yet applied; returns how many were read.
+
+        With `until`, nothing is done if this process has meanwhile got that far: many
+        writers waiting on one another's catch-up are served by one batch, not one each.
+        """
         read = 0
         with self._lock:
+            if until is not None and self._position >= until:
+                return 0
             while True:
-                count, last = self._apply_batch()
+                touched: set[str] = set()
+                count, last = self._apply_batch(touched)
                 read += count
                 if progress is not None and count:
                     progress(count)
+                self._moved(touched)  # after the commit: readers re-read fresh views
                 if last:
                     self._position = max(self._position, last)
                 if count < self.batch_size:
                     return read
 
-    def _apply_batch(self) -> tuple[int, int]:
+    def _apply_batch(self, touched: set[str]) -> tuple[int, int]:
+        """Apply one batch in one transaction; `touched` gets the projections whose
+        views it may have changed."""
         names = list(self.projections)
         marks = ",".join("?" for _ in names)
         with self.db.transaction(pipeline=True) as tx:
@@ -136,6 +162,8 @@ class Projections:
             ).fetchall()
             positions = {name: int(pos) for name, pos in rows}
             start = min(positions.values(), default=0) + 1
+            if start - 1 > self._position:  # applied by another process: unseen here
+                touched.update(names)
             notifications = self.app.recorder.select_notifications(
                 start=start, limit=self.batch_size
             )
@@ -152,6 +180,7 @@ class Projections:
                 event = mapper.to_domain_event(notification)
                 for projection in interested:
                     projection.process(event, notification.topic, tx)
+                    touched.add(projection.name)
             last = notifications[-1].id
             tx.executemany(
                 "UPDATE projection_tracking SET position = ? WHERE name = ? AND position < ?",
@@ -164,7 +193,7 @@ class Projections:
         deadline = time.monotonic() + timeout
         while self._position < notification_id:
             try:
-                self.catch_up()
+                self.catch_up(until=notification_id)
             except Exception:  # logged; the write itself has succeeded
                 log.exception("projection catch-up failed")
                 self.failure = "catch-up failed; see the log"
@@ -189,6 +218,7 @@ class Projections:
                     tx.execute(f"DELETE FROM {table}")
                 tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
             self._position = 0
+        self._moved(chosen)
         return self.catch_up(progress=progress)
 
     def start(self, interval: float = 0.5) -> None:

@@ -105,22 +105,17 @@ class Gatekeeper:
         )
         return frozenset(UUID(r[0]) for r in rows)
 
-    def _views_position(self) -> int:
-        return self.services.projections.position
-
-    def _cached(self, key: Any, load: Any) -> Any:
-        """A value read from the views, kept while the views stay at the same position.
-
-        The views only change when the projections apply events, which moves their
-        position; a value cached under the current position is as fresh as the views.
-        """
-        full_key = (key, self._views_position())
-        if full_key in self._cache:
-            return self._cache[full_key]
+    def _cached(self, key: Any, projections: tuple[str, ...], load: Any) -> Any:
+        """A value read from the views of these projections, kept while they stay as
+        they were (see `Projections.versions`): as fresh as the views themselves."""
+        stamp = self.services.projections.versions(*projections)  # before reading
+        seen = self._cache.get(key)
+        if seen is not None and seen[0] == stamp:
+            return seen[1]
         value = load()
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[full_key] = value
+        self._cache[key] = (stamp, value)
         return value
 
     def _family(self, parent_id: UUID, setting_id: UUID) -> tuple[frozenset, frozenset]:
@@ -130,7 +125,7 @@ class Gatekeeper:
             agreed = frozenset(signed_children(self.db, parent_id, setting_id)) & children
             return children, agreed
 
-        return self._cached(("family", parent_id), load)
+        return self._cached(("family", parent_id), ("identity", "consent"), load)
 
     def child_setting(self, child_id: UUID) -> UUID | None:
         """The setting a child belongs to (None if unknown)."""
@@ -140,7 +135,7 @@ class Gatekeeper:
             )
             return UUID(row[0]) if row else None
 
-        return self._cached(("child", child_id), load)
+        return self._cached(("child", child_id), ("journey",), load)
 
     def require_child(self, actor: Actor, child_id: Any, agreement: bool = True) -> None:
         """The child must be visible to the actor (see `domain.access.require_child_visible`)."""
@@ -163,12 +158,13 @@ class Gatekeeper:
         """The session's row joined with its account and setting, or None.
 
         A row is reused for at most `SESSION_REUSE_SECONDS`, and only while nothing has
-        moved since it was read: the views' position (roles, disabled accounts, opening
+        moved since it was read: the identity views (roles, disabled accounts, opening
         hours) and this process's writes to the sessions table (logout, sliding expiry).
         A burst of requests from one phone (a journey page, then its photos) thus costs
         one lookup; another process's logout reaches this one within that second.
         """
-        stamp = (self._views_position(), self.credentials.sessions_version)
+        stamp = (*self.services.projections.versions("identity"),
+                 self.credentials.sessions_version)
         seen = self._sessions.get(digest)
         if seen is not None and seen[0] == stamp and time.monotonic() < seen[1]:
             return seen[2]
@@ -220,7 +216,8 @@ class Gatekeeper:
     def _staff_device(self, actor: Actor, device_token: str | None) -> Actor:
         if not device_token:
             raise Forbidden(DEVICE_MISSING)
-        device = self._cached(("device", device_token), lambda: self.device(device_token))
+        device = self._cached(("device", device_token), ("devices",),
+                              lambda: self.device(device_token))
         if device is None or device.setting_id != actor.setting_id:
             raise Forbidden(DEVICE_UNKNOWN)
         if device.status in ("lost", "stolen"):

@@ -39,7 +39,7 @@ MAX_MESSAGE = 2000
 MAX_REASON = 1000
 
 
-@dataclass
+@dataclass(frozen=True)
 class DiaryEntry:
     """The state of one entry of the day (not stored: rebuilt from the events)."""
 
@@ -115,15 +115,12 @@ class DiaryDay(NurseryAggregate):
         self.session_ended_at: datetime | None = None
 
     def __deepcopy__(self, memo: dict) -> DiaryDay:
-        """A copy whose changes never reach this one, made cheaply: entry records and
-        messages are never changed in place, so only the containers are copied."""
+        """A copy whose changes never reach this one, made cheaply: entries and messages
+        are never changed in place (a change replaces the entry), so only the
+        containers are copied."""
         copied = object.__new__(type(self))
         state = dict(self.__dict__)
-        state["entries"] = {
-            key: replace(value, history=list(value.history),
-                         acknowledged_by=list(value.acknowledged_by))
-            for key, value in self.entries.items()
-        }
+        state["entries"] = dict(self.entries)
         state["messages"] = list(self.messages)
         state["_pending_events"] = list(self._pending_events)
         copied.__dict__.update(state)
@@ -319,14 +316,13 @@ class DiaryDay(NurseryAggregate):
     def _new_version(self, entry_id: UUID, entry: dict | None, version: int, actor: Any,
                      at: datetime) -> None:
         current = self.entries[entry_id]
-        current.history.append({
-            "version": current.version, "entry": current.record,
-            "by": current.recorded_by, "at": current.recorded_at,
-        })
-        current.record = entry
-        current.version = version
-        current.recorded_by = _author_id(actor)
-        current.recorded_at = at
+        self.entries[entry_id] = replace(
+            current,
+            history=[*current.history, {
+                "version": current.version, "entry": current.record,
+                "by": current.recorded_by, "at": current.recorded_at,
+            }],
+            record=entry, version=version, recorded_by=_author_id(actor), recorded_at=at)
 
     @event("SleepEnded")
     def _sleep_ended(self, entry_id: UUID, kind: str, entry: dict, version: int, late: bool,
@@ -341,14 +337,14 @@ class DiaryDay(NurseryAggregate):
     @event("EntryRetracted")
     def _entry_retracted(self, entry_id: UUID, kind: str, reason: str, actor: Actor,
                          at: datetime) -> None:
-        current = self.entries[entry_id]
-        current.retracted = True
-        current.reason = reason
+        self.entries[entry_id] = replace(self.entries[entry_id], retracted=True, reason=reason)
 
     @event("IncidentAcknowledged")
     def _incident_acknowledged(self, entry_id: UUID, kind: str, actor: Actor,
                                at: datetime) -> None:
-        self.entries[entry_id].acknowledged_by.append(_author_id(actor))
+        current = self.entries[entry_id]
+        self.entries[entry_id] = replace(
+            current, acknowledged_by=[*current.acknowledged_by, _author_id(actor)])
 
     @event("MessagePosted")
     def _message_posted(self, message_id: UUID, text: str, author_role: str, actor: Actor,

@@ -382,6 +382,28 @@ def test_a_copy_of_a_day_changes_independently() -> None:
     assert len(copied.pending_events) == len(day.pending_events) + 3
 
 
+def test_corrections_and_retractions_of_a_copy_leave_the_original_alone() -> None:
+    import copy
+
+    day = new_day()
+    meal = {"kind": "meal", "meal": "lunch", "food": "Pasta", "amount": "half",
+            "at": t("12:00")}
+    meal_id, _ = record(day, meal)
+    nappy_id, _ = record(day, {"kind": "nappy", "state": "wet", "at": t("09:00")})
+    incident_id, _ = record(day, INCIDENT)
+    copied = copy.deepcopy(day)
+    copied.correct(meal_id, parse_entry({**meal, "amount": "all"}), 1, TZ, STAFF, NOW)
+    copied.retract(nappy_id, "Recorded for the wrong child", MANAGER, NOW)
+    copied.acknowledge(incident_id, PARENT, NOW)
+    assert day.entries[meal_id].record["amount"] == "half"
+    assert day.entries[meal_id].version == 1 and day.entries[meal_id].history == []
+    assert not day.entries[nappy_id].retracted and day.entries[nappy_id].reason is None
+    assert day.entries[incident_id].acknowledged_by == []
+    assert copied.entries[meal_id].record["amount"] == "all"
+    assert copied.entries[nappy_id].retracted
+    assert copied.entries[incident_id].acknowledged_by == [PARENT.account_id]
+
+
 def test_recording_sees_changes_made_since_the_day_was_cached(app) -> None:
     first = app.record_diary_entry(CHILD, SETTING, DAY, {
         "kind": "sleep", "start": t("12:00"), "end": t("13:00")}, TZ, STAFF, NOW)
