@@ -18,6 +18,7 @@ from adapters.storage.media import MediaStore, media_store_for
 from adapters.storage.sealing import SealingMapper
 from domain.nursery import Nursery
 from projections.engine import Projections
+from projections.lookups import Lookups
 from projections.registry import all_projections
 
 
@@ -34,6 +35,7 @@ class Services:
     clock: Any
     credentials: Credentials
     access_log: AccessLog
+    lookups: Lookups
 
     @property
     def backend(self) -> str:
@@ -65,7 +67,7 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
     projections.setup()
     media = media_store_for(settings)
     services = Services(settings, app, db, keys, projections, media, clock or SystemClock(),
-                        Credentials(db), AccessLog(db))
+                        Credentials(db), AccessLog(db), Lookups(db, projections))
     projections.catch_up()
     if background:
         projections.start()

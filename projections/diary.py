@@ -136,18 +136,15 @@ class DiaryViews(Projection):
 
     @handles("DiaryDay.EntryRecorded", "DiaryDay.MedicationGiven", "DiaryDay.IncidentRecorded")
     def recorded(self, event: Any, tx: Any) -> None:
-        day = self._day(event, tx)
-        if day is None:
-            return
-        child_id, setting_id, date = day
+        """One statement: the day's child, setting and date come from `diary_days`."""
         at = utc_text(event.timestamp)
         tx.execute(
             "INSERT INTO diary_entries (entry_id, day_id, child_id, setting_id, date, kind, "
             "at_utc, entry, version, late, recorded_by, recorded_at, first_recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (entry_id) DO NOTHING",
-            (str(event.entry_id), str(event.originator_id), child_id, setting_id, date,
-             event.kind, _entry_time(event.entry), _json(event.entry), int(bool(event.late)),
-             _actor_id(event), at, at),
+            "SELECT ?, day_id, child_id, setting_id, date, ?, ?, ?, 1, ?, ?, ?, ? "
+            "FROM diary_days WHERE day_id = ? ON CONFLICT (entry_id) DO NOTHING",
+            (str(event.entry_id), event.kind, _entry_time(event.entry), _json(event.entry),
+             int(bool(event.late)), _actor_id(event), at, at, str(event.originator_id)),
         )
 
     @handles("DiaryDay.SleepEnded", "DiaryDay.EntryCorrected")

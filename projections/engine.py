@@ -182,14 +182,19 @@ class Projections:
                     projection.process(event, notification.topic, tx)
                     touched.add(projection.name)
             last = notifications[-1].id
-            tx.executemany(
-                "UPDATE projection_tracking SET position = ? WHERE name = ? AND position < ?",
-                [(last, name, last) for name in names],
+            tx.execute(
+                f"UPDATE projection_tracking SET position = ? WHERE name IN ({marks}) "
+                "AND position < ?", (last, *names, last),
             )
             return len(notifications), last
 
     def wait_for(self, notification_id: int, timeout: float = 5.0) -> bool:
-        """Block until every view has applied `notification_id` (bounded by timeout)."""
+        """Block until every view has applied `notification_id` (bounded by timeout).
+
+        The writer catches up itself; concurrent writers queue on one lock, and whoever
+        holds it applies everything written so far, so the others find their event
+        already applied (`catch_up(until=...)`) and return.
+        """
         deadline = time.monotonic() + timeout
         while self._position < notification_id:
             try:

@@ -62,7 +62,7 @@ class Gatekeeper:
         self.services = services
         self.credentials = credentials
         self.db = services.db
-        self._cache: dict[Any, Any] = {}
+        self.lookups = services.lookups
         self._sessions: dict[str, tuple] = {}
 
     def account(self, account_id: UUID) -> tuple[UUID, tuple[str, ...], bool] | None:
@@ -105,19 +105,6 @@ class Gatekeeper:
         )
         return frozenset(UUID(r[0]) for r in rows)
 
-    def _cached(self, key: Any, projections: tuple[str, ...], load: Any) -> Any:
-        """A value read from the views of these projections, kept while they stay as
-        they were (see `Projections.versions`): as fresh as the views themselves."""
-        stamp = self.services.projections.versions(*projections)  # before reading
-        seen = self._cache.get(key)
-        if seen is not None and seen[0] == stamp:
-            return seen[1]
-        value = load()
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[key] = (stamp, value)
-        return value
-
     def _family(self, parent_id: UUID, setting_id: UUID) -> tuple[frozenset, frozenset]:
         """The parent's linked children, and those with a current signed agreement."""
         def load() -> tuple[frozenset, frozenset]:
@@ -125,17 +112,7 @@ class Gatekeeper:
             agreed = frozenset(signed_children(self.db, parent_id, setting_id)) & children
             return children, agreed
 
-        return self._cached(("family", parent_id), ("identity", "consent"), load)
-
-    def child_setting(self, child_id: UUID) -> UUID | None:
-        """The setting a child belongs to (None if unknown)."""
-        def load() -> UUID | None:
-            row = self.db.query_one(
-                "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child_id),)
-            )
-            return UUID(row[0]) if row else None
-
-        return self._cached(("child", child_id), ("journey",), load)
+        return self.lookups.cached(("family", parent_id), ("identity", "consent"), load)
 
     def require_child(self, actor: Actor, child_id: Any, agreement: bool = True) -> None:
         """The child must be visible to the actor (see `domain.access.require_child_visible`)."""
@@ -143,7 +120,7 @@ class Gatekeeper:
             child = child_id if isinstance(child_id, UUID) else UUID(str(child_id))
         except ValueError:
             raise NotFound() from None
-        access.require_child_visible(actor, self.child_setting(child), child,
+        access.require_child_visible(actor, self.lookups.child_setting(child), child,
                                      agreement=agreement)
 
     SESSION_SQL = (
@@ -216,8 +193,8 @@ class Gatekeeper:
     def _staff_device(self, actor: Actor, device_token: str | None) -> Actor:
         if not device_token:
             raise Forbidden(DEVICE_MISSING)
-        device = self._cached(("device", device_token), ("devices",),
-                              lambda: self.device(device_token))
+        device = self.lookups.cached(("device", device_token), ("devices",),
+                                     lambda: self.device(device_token))
         if device is None or device.setting_id != actor.setting_id:
             raise Forbidden(DEVICE_UNKNOWN)
         if device.status in ("lost", "stolen"):

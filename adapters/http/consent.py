@@ -33,10 +33,7 @@ class ImageConsent(msgspec.Struct, forbid_unknown_fields=True):
 
 def child_setting(services: Services, child_id: UUID) -> UUID | None:
     """The setting of an enrolled child, or None."""
-    row = services.db.query_one(
-        "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child_id),)
-    )
-    return UUID(row[0]) if row else None
+    return services.lookups.child_setting(child_id)
 
 
 def _after(cursor: str | None) -> tuple[str, str, str] | None:

@@ -47,23 +47,17 @@ class Permission(msgspec.Struct, forbid_unknown_fields=True):
 def _visible_child(services: Services, actor: Actor, child_id: UUID) -> tuple[str, str]:
     """The child's setting id and the setting's timezone, if the actor may see the child
     (else 404; a parent who has not signed the current terms gets 403)."""
-    row = services.db.query_one(
-        "SELECT c.setting_id, s.timezone FROM children_view c "
-        "JOIN settings_view s ON s.setting_id = c.setting_id WHERE c.child_id = ?",
-        (str(child_id),),
-    )
-    access.require_child_visible(actor, UUID(row[0]) if row else None, child_id)
-    assert row is not None
-    return row[0], row[1]
+    setting_id = services.lookups.child_setting(child_id)
+    access.require_child_visible(actor, setting_id, child_id)
+    assert setting_id is not None
+    return str(setting_id), _timezone(services, setting_id)
 
 
 def _timezone(services: Services, setting_id: UUID | str) -> str:
-    row = services.db.query_one(
-        "SELECT timezone FROM settings_view WHERE setting_id = ?", (str(setting_id),)
-    )
-    if row is None:
+    timezone = services.lookups.setting_timezone(setting_id)
+    if timezone is None:
         raise NotFound()
-    return row[0]
+    return timezone
 
 
 def _today(services: Services, setting_id: UUID) -> dt.date:

@@ -101,3 +101,59 @@ def test_service_views_catch_up_and_report_no_lag(services):
     _register(services, uuid4(), 3)
     services.projections.catch_up()
     assert set(services.projections.lag().values()) == {0}
+
+
+def test_concurrent_writers_each_read_their_own_writes(services):
+    runner = Projections(services.app, services.db, [DeviceCount()], batch_size=50)
+    runner.setup()
+    runner.start(interval=30)  # only the writers' own catch-ups can move it in time
+    setting = uuid4()
+    actor = Actor(uuid4(), setting, ("manager",))
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    outcomes: list[tuple[bool, int]] = []
+
+    def write(i: int) -> None:
+        for n in range(5):
+            device = Device.register(setting, f"Tablet {i}-{n}", "tablet", uuid4().hex,
+                                     actor, at)
+            recordings = services.app.save(device)
+            position = recordings[-1].notification.id
+            outcomes.append((runner.wait_for(position, timeout=10), _count(services, setting)))
+
+    try:
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        runner.stop()
+    assert all(ok for ok, _ in outcomes) and len(outcomes) == 40
+    assert _count(services, setting) == 40
+    # each writer saw at least as many devices as it had itself registered by then
+    assert min(count for _, count in outcomes) >= 1
+
+
+def test_versions_move_only_for_the_views_that_changed(services):
+    projections = services.projections
+    projections.catch_up()
+    devices, diary = projections.versions("devices"), projections.versions("diary")
+    _register(services, uuid4(), 2)
+    projections.catch_up()
+    assert projections.versions("devices") > devices
+    assert projections.versions("diary") == diary
+    settled = projections.versions("devices", "diary")
+    projections.catch_up()  # nothing new
+    assert projections.versions("devices", "diary") == settled
+
+
+def test_events_applied_by_another_process_move_every_version(services):
+    projections = services.projections
+    projections.catch_up()
+    other = Projections(services.app, services.db, list(projections.projections.values()))
+    before = projections.versions("devices", "diary")
+    _register(services, uuid4(), 1)
+    other.catch_up()  # another process applies it: this one never sees the event
+    projections.catch_up()
+    after = projections.versions("devices", "diary")
+    assert all(a > b for a, b in zip(after, before, strict=True))
