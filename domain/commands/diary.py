@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
@@ -16,7 +17,7 @@ from domain.aggregates.diary_day import DiaryDay
 from domain.aggregates.medication_permission import MedicationPermission
 from domain.commands.base import Commands
 from domain.diary_entries import Entry, Incident, Medication, parse_entry
-from domain.errors import Conflict, Invalid, NotFound
+from domain.errors import Conflict, DomainError, Invalid, NotFound
 
 T = TypeVar("T")
 
@@ -52,13 +53,17 @@ class DiaryCommands(Commands):
     # ---- helpers -----------------------------------------------------------
 
     def _diary_days(self) -> Repository:
-        """A repository of diary days that keeps recent days decoded and fast-forwards
-        them with newer events, so that recording on a busy day does not replay (and
-        decrypt) the whole day each time. Used only by commands that append new data;
-        corrections read the day afresh, so an erased entry is never copied forward."""
+        """A repository of diary days that keeps recent days decoded in memory, so that
+        recording on a busy day neither replays (and decrypts) the whole day nor asks
+        the event store what is new. A day kept here may be behind the store (another
+        process wrote to it): saving it then fails the store's version check, and the
+        command runs again on the day read afresh (see `_on_day`). Used only by commands
+        that append new data; corrections read the day afresh, so an erased entry is
+        never copied forward."""
         repository = self.__dict__.get("_diary_day_repository")
         if repository is None:
-            repository = Repository(self.repository.event_store, cache_maxsize=DAY_CACHE)
+            repository = Repository(self.repository.event_store, cache_maxsize=DAY_CACHE,
+                                    fastforward=False)
             self.__dict__["_diary_day_repository"] = repository
         return repository
 
@@ -68,6 +73,15 @@ class DiaryCommands(Commands):
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, DiaryDay) else None
+
+    def _keep_day(self, day_: DiaryDay) -> None:
+        """Keep a day just saved, as the next command on it will find it."""
+        self._diary_days().cache.put(day_.id, day_)
+
+    def _forget_day(self, day_id: UUID) -> None:
+        """Drop a kept day (it is behind the store, or was changed elsewhere)."""
+        with contextlib.suppress(KeyError):
+            self._diary_days().cache.get(day_id, evict=True)
 
     def _diary_day(self, child_id: UUID, setting_id: UUID, day: date, actor: Actor,
                    at: datetime, create: bool = True, cached: bool = False) -> DiaryDay:
@@ -84,21 +98,38 @@ class DiaryCommands(Commands):
     def _on_day(self, child_id: UUID, setting_id: UUID, day: date, actor: Actor,
                 at: datetime, change: Callable[[DiaryDay], T], create: bool = True
                 ) -> tuple[T, int]:
-        """Apply `change` to the day and save; a concurrent append is retried on the
-        newer state (entries of a day do not depend on each other's order), so tablets
-        recording at once never see a spurious 409."""
+        """Apply `change` to the day and save.
+
+        The first attempt uses the day kept in memory. If the store has moved on (the
+        save fails its version check), or the change is refused on a kept day that may
+        be behind, the day is read afresh and the change tried again: entries of a day
+        do not depend on each other's order, so tablets recording at once never see a
+        spurious 409, and a refusal is always judged on the current day.
+        """
+        day_id = DiaryDay.id_for(child_id, day)
         for attempt in range(ATTEMPTS):
-            day_ = self._diary_day(child_id, setting_id, day, actor, at, create, cached=True)
-            result = change(day_)
+            kept = attempt == 0
+            if not kept:
+                self._forget_day(day_id)
+            try:
+                day_ = self._diary_day(child_id, setting_id, day, actor, at, create,
+                                       cached=True)
+                result = change(day_)
+            except DomainError:
+                if kept:
+                    continue  # judge it again on the day as the store has it
+                raise
             if not day_.pending_events:
                 return result, 0
             try:
                 recordings = self.save(day_)
             except IntegrityError as error:
                 if attempt == ATTEMPTS - 1:
+                    self._forget_day(day_id)
                     raise Conflict("Someone else changed this diary day at the same time; "
                                    "try again.") from error
                 continue
+            self._keep_day(day_)
             return result, (recordings[-1].notification.id if recordings else 0)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -158,6 +189,7 @@ class DiaryCommands(Commands):
         entry = parse_entry({**current.record, **changes})
         permission = self._permission_for(entry, setting_id)
         version = diary.correct(entry_id, entry, base_version, timezone, actor, at, permission)
+        self._forget_day(diary.id)
         return EntryCorrected(version, self._save(diary))
 
     def retract_diary_entry(self, child_id: UUID, setting_id: UUID, day: date,
@@ -165,6 +197,7 @@ class DiaryCommands(Commands):
         """Retract an entry (manager, with a reason)."""
         diary = self._diary_day(child_id, setting_id, day, actor, at, create=False)
         diary.retract(entry_id, reason, actor, at)
+        self._forget_day(diary.id)
         return self._save(diary)
 
     def acknowledge_incident(self, child_id: UUID, setting_id: UUID, day: date,

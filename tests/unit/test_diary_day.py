@@ -433,3 +433,23 @@ def test_a_concurrent_append_is_retried_on_the_newer_day(app, monkeypatch) -> No
     assert len(calls) == 2
     day = app.repository.get(DiaryDay.id_for(CHILD, DAY))
     assert result.entry_id in day.entries and len(day.messages) == 1
+
+
+def test_a_day_changed_elsewhere_is_judged_afresh_and_nothing_is_lost(app) -> None:
+    """The kept day is behind when another process wrote to it: a refusal is judged
+    again on the stored day, and a save against the old version is retried."""
+    app.record_diary_entry(CHILD, SETTING, DAY, {"kind": "sleep", "start": t("12:00")},
+                           TZ, STAFF, NOW)  # kept in memory with the sleep still open
+    elsewhere = app.repository.get(DiaryDay.id_for(CHILD, DAY))  # another process
+    record(elsewhere, {"kind": "sleep", "start": t("12:00"), "end": t("13:00")})
+    app.save(elsewhere)
+    result = app.record_diary_entry(CHILD, SETTING, DAY, {
+        "kind": "sleep", "start": t("13:30"), "end": t("13:45")}, TZ, STAFF, NOW)
+    toilet = app.record_diary_entry(CHILD, SETTING, DAY, {
+        "kind": "toilet", "state": "wet", "at": t("14:00")}, TZ, STAFF, NOW)
+    stored = app.repository.get(DiaryDay.id_for(CHILD, DAY))
+    assert result.entry_id in stored.entries and toilet.entry_id in stored.entries
+    assert len(stored.entries) == 3
+    with pytest.raises(Conflict):  # still refused when the stored day says so
+        app.record_diary_entry(CHILD, SETTING, DAY, {
+            "kind": "sleep", "start": t("12:30"), "end": t("12:45")}, TZ, STAFF, NOW)
