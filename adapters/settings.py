@@ -43,6 +43,7 @@ class Settings:
     photo_max_bytes: int
     video_max_bytes: int
     log_level: str = "INFO"
+    http_threads: int = 32  # worker threads for the HTTP handlers that block
 
     @property
     def events_path(self) -> Path:
@@ -83,7 +84,17 @@ class Settings:
         level = (env.get("JOURNEY_LOG_LEVEL") or "INFO").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError("JOURNEY_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
-        return cls(data_dir, database_url, media, master_key, photo, video, level)
+        threads = _count(env, "JOURNEY_HTTP_THREADS", 32)
+        return cls(data_dir, database_url, media, master_key, photo, video, level, threads)
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 512:
+        raise ConfigError(f"{name} must be a whole number from 1 to 512, not {raw!r}.")
+    return int(raw)
 
 
 def _megabytes(env: Mapping[str, str], name: str, default: int) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from litestar import Litestar
+from litestar.concurrency import get_asyncio_executor, set_asyncio_executor
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -15,8 +18,25 @@ from adapters.http.middleware import access_log, add_security_headers
 from adapters.http.routes import route_handlers
 
 
+def use_threads(count: int) -> None:
+    """Run blocking handlers on `count` threads (Litestar's executor is per process).
+
+    Commands block on the database; more of them in flight lets concurrent writes share
+    transactions (see `SaveTogether`) and projection batches. Python's default for
+    two cores is six, which leaves writers queueing for a thread instead.
+    """
+    current = get_asyncio_executor()
+    if current is not None and getattr(current, "_max_workers", None) == count:
+        return
+    set_asyncio_executor(ThreadPoolExecutor(max_workers=count,
+                                            thread_name_prefix="journey-http"))
+    if current is not None:
+        current.shutdown(wait=False)
+
+
 def create_app(services: Services) -> Litestar:
     """The HTTP application over these services."""
+    use_threads(services.settings.http_threads)
     records = IdempotencyRecords(services.db, services.clock)
 
     def provide_services() -> Services:

@@ -16,6 +16,7 @@ from domain.aggregates.account import Account
 from domain.aggregates.diary_day import DiaryDay
 from domain.aggregates.medication_permission import MedicationPermission
 from domain.commands.base import Commands
+from domain.commands.save_together import SaveTogether
 from domain.diary_entries import Entry, Incident, Medication, parse_entry
 from domain.errors import Conflict, DomainError, Invalid, NotFound
 
@@ -66,6 +67,14 @@ class DiaryCommands(Commands):
                                     fastforward=False)
             self.__dict__["_diary_day_repository"] = repository
         return repository
+
+    def _save_together(self) -> SaveTogether:
+        """Concurrent commands on diary days are written in shared transactions."""
+        saver = self.__dict__.get("_diary_saver")
+        if saver is None:
+            saver = SaveTogether(lambda *events: self.save(*events))
+            self.__dict__["_diary_saver"] = saver
+        return saver
 
     def _cached_day(self, day_id: UUID) -> DiaryDay | None:
         try:
@@ -119,10 +128,11 @@ class DiaryCommands(Commands):
                 if kept:
                     continue  # judge it again on the day as the store has it
                 raise
-            if not day_.pending_events:
+            events = day_.collect_events()
+            if not events:
                 return result, 0
             try:
-                recordings = self.save(day_)
+                notification_id = self._save_together()(events)
             except IntegrityError as error:
                 if attempt == ATTEMPTS - 1:
                     self._forget_day(day_id)
@@ -130,7 +140,7 @@ class DiaryCommands(Commands):
                                    "try again.") from error
                 continue
             self._keep_day(day_)
-            return result, (recordings[-1].notification.id if recordings else 0)
+            return result, notification_id
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _staff_member(self, account_id: UUID, setting_id: UUID, field: str) -> None:
