@@ -8,13 +8,13 @@ import base64
 import binascii
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import get, patch, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from adapters.bootstrap import Services
 from adapters.http.paging import page_limit
@@ -233,7 +233,7 @@ def read_day(child_id: UUID, date: dt.date, actor: Actor, services: Services,
 
 @get("/rooms/{room:str}/board", opt={"permission": "room.board"}, sync_to_thread=True)
 def room_board(room: str, actor: Actor, services: Services,
-               date: dt.date | None = Parameter(query="date", default=None),
+               date: Annotated[dt.date | None, QueryParameter(name="date")] = None,
                limit: int | None = None, cursor: str | None = None) -> dict:
     """Each child of the room with the day at a glance: asleep now (since when), last meal
     and how much, last nappy, unacknowledged incidents, medication given."""
@@ -279,8 +279,8 @@ def room_board(room: str, actor: Actor, services: Services,
 
 @get("/reports/late-diary", opt={"permission": "report.late"}, sync_to_thread=True)
 def late_diary(actor: Actor, services: Services,
-               date_from: dt.date | None = Parameter(query="from", default=None),
-               date_to: dt.date | None = Parameter(query="to", default=None),
+               date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+               date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
                limit: int | None = None, cursor: str | None = None) -> dict:
     """Diary entries recorded after the end of the child's session (or on a later day),
     newest day first, with their count."""
@@ -324,7 +324,7 @@ def late_diary(actor: Actor, services: Services,
 @get("/reports/incidents/unacknowledged", opt={"permission": "report.incidents"},
      sync_to_thread=True)
 def unacknowledged_incidents(actor: Actor, services: Services,
-                             date: dt.date | None = Parameter(query="date", default=None),
+                             date: Annotated[dt.date | None, QueryParameter(name="date")] = None,
                              limit: int | None = None, cursor: str | None = None) -> dict:
     """Incidents of the day (today by default) that no parent has acknowledged yet."""
     day = date or _today(services, actor.setting_id)
