@@ -4,8 +4,9 @@ the bare eventsourcing library appending to the same database in the same run.
 A real server (`journey serve`, uvicorn) runs as a subprocess with JOURNEY_DATABASE_URL
 pointing at a fresh database that this bench creates and drops. Each client has its own
 child and keeps its connection open; every request is a full `POST
-/children/{id}/diary/{date}/entries` (login token and device checked, the day loaded,
-the entry sealed with the child's key, the views caught up before the answer). The bare
+/children/{id}/diary/{date}/entries` (login token and device checked, the day taken
+from memory, the entry sealed with the child's key and written, the views caught up
+before the answer; concurrent requests share transactions, as they do in service). The bare
 library run appends one event per save from the same number of threads, each to its own
 aggregate (and, to show where the difference lies, loading the aggregate before each
 append, as a command does). Each reports the rate and the median and 99th-percentile
