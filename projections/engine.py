@@ -223,7 +223,7 @@ class Projections:
                     tx.execute(f"DELETE FROM {table}")
                 tx.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (name,))
             self._position = 0
-        self._moved(chosen)
+            self._moved(chosen)
         return self.catch_up(progress=progress)
 
     def start(self, interval: float = 0.5) -> None:

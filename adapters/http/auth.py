@@ -86,12 +86,6 @@ class Gatekeeper:
             return None
         return DeviceSeen(UUID(row[0]), UUID(row[1]), row[2], row[3], row[4])
 
-    def hours(self, setting_id: UUID) -> tuple[dict, str] | None:
-        row = self.db.query_one(
-            "SELECT hours, timezone FROM settings_view WHERE setting_id = ?", (str(setting_id),)
-        )
-        return (json.loads(row[0]), row[1]) if row else None
-
     def support_until(self, setting_id: UUID, account_id: UUID) -> datetime | None:
         row = self.db.query_one(
             "SELECT until FROM support_grants WHERE setting_id = ? AND account_id = ?",
