@@ -59,10 +59,11 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
     logging.getLogger("journey").setLevel(settings.log_level)
     db = open_database(settings)
     keys = ChildKeys(db, settings.master_key)
-    app = Nursery(
-        env=event_store_env(settings),
-        mapper_factory=lambda transcoder: SealingMapper(transcoder, keys),
-    )
+    with db.startup_lock():  # the library creates its tables: one process at a time
+        app = Nursery(
+            env=event_store_env(settings),
+            mapper_factory=lambda transcoder: SealingMapper(transcoder, keys),
+        )
     projections = Projections(app, db, all_projections())
     projections.setup()
     media = media_store_for(settings)

@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+SCHEMA_LOCK = 0x6A6F75726E6579  # PostgreSQL advisory lock held while creating tables
+STARTUP_LOCK = 0x6A6F75726E657A  # held while the event store creates its own tables
+
 
 class Tx:
     """A cursor inside one transaction."""
@@ -78,6 +81,12 @@ class Database:
 
     def check(self) -> None:
         self.query_one("SELECT 1")
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """Held while the event store library creates its tables, so that two servers
+        starting at once on one database do not race (SQLite serialises on its own)."""
+        yield
 
     def pin_to_this_thread(self) -> None:
         """Keep a connection for the calling thread alone (see PostgreSQL's; SQLite
@@ -211,6 +220,24 @@ class PostgresDatabase(Database):
                         yield Tx(conn.cursor(), rewrite=True)
             finally:
                 self._local.conn = None
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        with self.pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (STARTUP_LOCK,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (STARTUP_LOCK,))
+
+    def create_tables(self, statements: Sequence[str]) -> None:
+        """As for every engine, under an advisory lock: PostgreSQL's `CREATE TABLE IF NOT
+        EXISTS` is not safe against another process creating the same table at once
+        (two servers starting together)."""
+        with self.transaction() as tx:
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            for statement in statements:
+                tx.execute(statement.replace("BLOB", self.blob))
 
     def close(self) -> None:
         with self._pinned_lock:
