@@ -207,9 +207,12 @@ def route_permission(handler: Any) -> str | None:
     return opt.get("permission") or nested.get("permission")
 
 
-def provide_actor(request: Request) -> Actor:
-    """The `actor` dependency: identify the caller for the route's permission."""
-    services = request.app.state.services
+def provide_actor(request: Request, services: Any) -> Actor:
+    """The `actor` dependency: identify the caller for the route's permission.
+
+    It depends on `services` so that Litestar resolves the two one after the other
+    (both are immediate) rather than spawning a task group for them on every request.
+    """
     gatekeeper: Gatekeeper = request.app.state.gatekeeper
     permission = route_permission(request.route_handler)
     if permission is None:
