@@ -4,6 +4,10 @@ of pre-rendered entries), against a bare Litestar endpoint returning the same JS
 memory, in the same run; on SQLite and PostgreSQL. Target: at least 50% of the bare
 endpoint's requests per second.
 
+As in service, the session row is reused for up to a second while nothing changes (a
+phone's burst of requests), so most requests here cost the page query and no session
+query; the page itself is always read from the view.
+
 Then the setting grows to 100,000 observations (other children's) and the same read is
 timed again: it must not grow, because the view is indexed by child and paginated by a
 keyset cursor (`journey_parent (child_id, sort_key)`).
