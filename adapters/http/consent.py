@@ -31,11 +31,6 @@ class ImageConsent(msgspec.Struct, forbid_unknown_fields=True):
     allowed: bool
 
 
-def child_setting(services: Services, child_id: UUID) -> UUID | None:
-    """The setting of an enrolled child, or None."""
-    return services.lookups.child_setting(child_id)
-
-
 def _after(cursor: str | None) -> tuple[str, str, str] | None:
     if not cursor:
         return None
@@ -80,7 +75,7 @@ def publish_terms(data: NewTerms, actor: Actor, services: Services) -> dict:
       sync_to_thread=True, status_code=204)
 def sign_agreement(child_id: UUID, data: Signature, actor: Actor, services: Services) -> None:
     """A parent signs the current terms for their child."""
-    access.require_child_visible(actor, child_setting(services, child_id), child_id,
+    access.require_child_visible(actor, services.lookups.child_setting(child_id), child_id,
                                  agreement=False)
     position = services.app.sign_agreement(child_id, data.terms_version, actor, services.clock())
     services.projections.wait_for(position)
@@ -92,7 +87,7 @@ def set_image_consent(child_id: UUID, data: ImageConsent, actor: Actor,
                       services: Services) -> None:
     """A parent who has signed gives or withdraws consent to the child's image in others'
     journeys; a withdrawal hides such media at once."""
-    access.require_child_visible(actor, child_setting(services, child_id), child_id)
+    access.require_child_visible(actor, services.lookups.child_setting(child_id), child_id)
     position = services.app.set_image_consent(child_id, data.allowed, actor, services.clock())
     services.projections.wait_for(position)
 
@@ -104,7 +99,7 @@ def read_consent(child_id: UUID, actor: Actor, services: Services) -> dict:
 
     A parent who has not signed yet may read it (it tells them what is missing).
     """
-    access.require_child_visible(actor, child_setting(services, child_id), child_id,
+    access.require_child_visible(actor, services.lookups.child_setting(child_id), child_id,
                                  agreement=False)
     found = views.consent_of_child(services.db, child_id)
     if actor.is_parent:

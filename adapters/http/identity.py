@@ -153,10 +153,7 @@ def disable_account(account_id: UUID, actor: Actor, services: Services) -> None:
       sync_to_thread=True, status_code=204)
 def link_parent(child_id: UUID, data: ParentLink, actor: Actor, services: Services) -> None:
     """Link a parent account to a child of the setting."""
-    row = services.db.query_one(
-        "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child_id),)
-    )
-    child_setting = UUID(row[0]) if row else None
+    child_setting = services.lookups.child_setting(child_id)
     position = services.app.link_parent(
         child_id, data.account_id, data.relationship, child_setting, actor, services.clock()
     )
