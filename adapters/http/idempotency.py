@@ -4,6 +4,9 @@ nothing twice, also across restarts (the responses are kept in the database).
 The key is scoped to the caller's bearer token (hashed), the method and the path. A
 retry that arrives while the first request is still running gets `409`. Responses of
 our own faults (5xx) are not kept, so that a retry can succeed.
+
+Anonymous requests are never recorded (every anonymous caller would share one scope),
+nor is a login, whose reply carries a secret: a key there is ignored.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ SCHEMA = [
 ]
 
 IN_PROGRESS = -1
+NEVER_RECORDED = frozenset({"/auth/login"})  # replies that carry a secret
 
 
 def _header(scope: dict, name: bytes) -> bytes | None:
@@ -82,8 +86,11 @@ def idempotency(records_of: Any) -> Any:
             if scope["type"] != "http" or scope.get("method") != "POST" or not key:
                 await app(scope, receive, send)
                 return
+            token = _header(scope, b"authorization")
+            if not token or scope["path"].rstrip("/") in NEVER_RECORDED:
+                await app(scope, receive, send)
+                return
             records: IdempotencyRecords = records_of(scope)
-            token = _header(scope, b"authorization") or b""
             scope_id = hashlib.sha256(
                 b"\0".join([token, scope["path"].encode(), key])
             ).hexdigest()

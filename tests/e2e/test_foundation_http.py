@@ -82,3 +82,27 @@ def test_idempotency_survives_a_restart(nursery):
     with TestClient(app=create_app(nursery.services)) as again:
         second = again.post("/devices", headers=headers, json=body)
     assert second.json() == first.json()
+
+
+def test_a_login_reply_is_never_replayed_to_another_caller(nursery):
+    """F1: a wrong password with someone's Idempotency-Key must not get their token."""
+    parent = nursery.parent()
+    key = {"Idempotency-Key": "retry-x"}
+    first = nursery.client.post("/auth/login", headers=key,
+                                json={"email": parent.email, "password": "correct-horse-battery"})
+    assert first.status_code == 200
+    intruder = nursery.client.post("/auth/login", headers=key,
+                                   json={"email": "nobody@example.org", "password": "guess-guess"})
+    assert intruder.status_code == 401
+    assert "token" not in intruder.text
+    assert "idempotent-replay" not in intruder.headers
+
+
+def test_anonymous_requests_are_not_recorded(nursery):
+    """Anonymous callers share no scope: nothing of theirs is kept or replayed."""
+    key = {"Idempotency-Key": "anon-1"}
+    for _ in range(2):
+        r = nursery.client.post("/auth/login", headers=key,
+                                json={"email": "nobody@example.org", "password": "guess-guess"})
+        assert "idempotent-replay" not in r.headers
+    assert nursery.services.db.query_one("SELECT count(*) FROM idempotent_responses")[0] == 0
