@@ -1,11 +1,13 @@
-"""The `journey` command line: serve, setup, demo, projections rebuild."""
+"""The `journey` command line: serve, setup, demo, devices, projections rebuild."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from adapters.settings import ConfigError, Settings
@@ -29,6 +31,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     services = bootstrap(settings, background=True)
     app = create_app(services)
+    print(f"Serving the Learning Journey on http://{args.host}:{args.port} "
+          f"(Ctrl+C stops it).", file=sys.stderr, flush=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
                     access_log=False, workers=1)
@@ -37,13 +41,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _manager_password(args: argparse.Namespace) -> str:
+    """From --manager-password, else one line of stdin when piped, else a prompt (so the
+    password need not land in the shell's history)."""
+    if args.manager_password:
+        return args.manager_password
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Manager's password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ConfigError("the two passwords differ; nothing was set up")
+    return first
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     from adapters.setup import set_up_setting
 
+    password = _manager_password(args)
     services = _services()
     try:
         result = set_up_setting(services, args.setting, args.manager_email,
-                                args.manager_password, args.manager_name,
+                                password, args.manager_name,
                                 open_all_hours=args.open_all_hours)
     finally:
         services.close()
@@ -52,17 +70,54 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from adapters.demo import seed_demo
+    from adapters.demo import demo_logins, seed_demo, start_over
+
+    settings = Settings.from_env()
+    if args.force:
+        start_over(settings)
+    services = _services()
+    try:
+        seeded = seed_demo(services)
+    finally:
+        services.close()
+    text = seeded or demo_logins(settings)
+    print(text or "The data directory already holds a nursery that is not the demo; nothing "
+                  "seeded. `journey demo --force` starts over with the demo.")
+    return 0
+
+
+def cmd_devices_list(args: argparse.Namespace) -> int:
+    from projections.devices import every_device
 
     services = _services()
     try:
-        seeded = seed_demo(services, force=args.force)
+        for device in every_device(services.db):
+            print(json.dumps(device))
     finally:
         services.close()
-    if seeded is None:
-        print("The data directory already holds a nursery; no demo seeded.")
-    else:
-        print(seeded)
+    return 0
+
+
+def cmd_devices_token(args: argparse.Namespace) -> int:
+    from uuid import UUID
+
+    from adapters.storage.credentials import new_token, token_hash
+    from domain.actor import SYSTEM
+
+    try:
+        device_id = UUID(args.device)
+    except ValueError:
+        raise ConfigError(f"{args.device!r} is not a device id; `journey devices list` "
+                          f"shows them") from None
+    services = _services()
+    try:
+        token = new_token()
+        position = services.app.issue_device_token(device_id, token_hash(token), SYSTEM,
+                                                   services.clock())
+        services.projections.wait_for(position)
+    finally:
+        services.close()
+    print(json.dumps({"device_id": str(device_id), "device_token": token}))
     return 0
 
 
@@ -71,27 +126,36 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     services = _services()
     try:
+        known = list(services.projections.projections)
+        unknown = [name for name in args.names if name not in known]
+        if unknown:
+            print(f"No projection named {unknown[0]!r}; choose from {', '.join(known)}.",
+                  file=sys.stderr)
+            return 2
         total = services.app.recorder.max_notification_id() or 0
         with tqdm(total=total, unit="event", desc="rebuilding", file=sys.stderr) as bar:
-            try:
-                read = services.projections.rebuild(args.names or None, progress=bar.update)
-            except KeyError as error:
-                names = ", ".join(services.projections.projections)
-                print(f"No projection named {error.args[0]!r}; choose from {names}.",
-                      file=sys.stderr)
-                return 2
+            read = services.projections.rebuild(args.names or None, progress=bar.update)
     finally:
         services.close()
     print(f"Rebuilt {', '.join(args.names) or 'every view'} from {read} events.")
     return 0
 
 
+def _version() -> str:
+    try:
+        return version("learning-journey")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="journey", description=(
         "Learning Journey and daily diary for nurseries. Configuration comes from "
         "JOURNEY_* environment variables (see the README)."))
+    p.add_argument("--version", action="version", version=f"journey {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the HTTP API")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    serve = sub.add_parser("serve", help="serve the HTTP API", formatter_class=defaults)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.set_defaults(run=cmd_serve)
@@ -99,20 +163,40 @@ def parser() -> argparse.ArgumentParser:
                                          "office computer; prints one JSON object")
     setup.add_argument("--setting", required=True, help="the setting's name")
     setup.add_argument("--manager-email", required=True)
-    setup.add_argument("--manager-password", required=True)
+    setup.add_argument("--manager-password",
+                       help="avoid: it stays in the shell's history; without it the password "
+                            "is asked for, or read from one line of stdin")
     setup.add_argument("--manager-name", default="Manager")
     setup.add_argument("--open-all-hours", action="store_true",
                        help="open 00:00-24:00 every day (tests and demos)")
     setup.set_defaults(run=cmd_setup)
-    demo = sub.add_parser("demo", help="seed a demo nursery if the data directory is empty")
-    demo.add_argument("--force", action="store_true", help="seed even if not empty")
+    demo = sub.add_parser("demo", help="seed a demo nursery into an empty data directory, "
+                                       "or print the demo's logins again")
+    demo.add_argument("--force", action="store_true",
+                      help="start over: delete everything in the embedded data directory "
+                           "(JOURNEY_DATA_DIR) and seed the demo afresh")
     demo.set_defaults(run=cmd_demo)
+    devices = sub.add_parser("devices", help="the settings' devices")
+    devices_sub = devices.add_subparsers(dest="action", required=True)
+    devices_sub.add_parser("list", help="every device, one JSON object per line"
+                           ).set_defaults(run=cmd_devices_list)
+    token = devices_sub.add_parser("token", help="issue a new token for a device (the old "
+                                                  "one stops working); prints it once")
+    token.add_argument("device", help="the device's id (see `journey devices list`)")
+    token.set_defaults(run=cmd_devices_token)
     proj = sub.add_parser("projections", help="read models")
     proj_sub = proj.add_subparsers(dest="action", required=True)
     rebuild = proj_sub.add_parser("rebuild", help="rebuild views from the start of the log")
-    rebuild.add_argument("names", nargs="*", help="projections to rebuild (default: all)")
+    rebuild.add_argument("names", nargs="*", help=(
+        "projections to rebuild (default: all): " + ", ".join(_projection_names())))
     rebuild.set_defaults(run=cmd_rebuild)
     return p
+
+
+def _projection_names() -> list[str]:
+    from projections.registry import all_projections
+
+    return [projection.name for projection in all_projections()]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,13 +9,17 @@ a few observations (approved and pending) and a day of diary entries.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from adapters.settings import ConfigError, Settings
 from adapters.setup import set_up_setting
 
 DEMO_PASSWORD = "demo-password-1"
+LOGINS_FILE = "demo-logins.txt"  # in the data directory, mode 0600: device tokens are hashed
 
 CHILDREN = [
     ("Ada Patel", "2023-04-12", "Rainbow"),
@@ -52,19 +56,58 @@ class _Demo:
                                                       "password": DEMO_PASSWORD})["token"]
 
 
-def seed_demo(services: Any, force: bool = False) -> str | None:
+def demo_logins(settings: Settings) -> str | None:
+    """The logins printed when the demo was seeded, or None if this is not the demo."""
+    path = settings.data_dir / LOGINS_FILE
+    return path.read_text() if path.exists() else None
+
+
+def start_over(settings: Settings) -> None:
+    """Delete everything the embedded data directory holds (not the master key)."""
+    if settings.database_url or settings.media:
+        raise ConfigError("journey demo --force starts over only the embedded data directory; "
+                          "unset JOURNEY_DATABASE_URL and JOURNEY_MEDIA_URL, or empty that "
+                          "database and bucket yourself")
+    for path in settings.data_dir.iterdir():
+        if path.name.startswith(("events.sqlite", "journey.sqlite", LOGINS_FILE)):
+            path.unlink()
+        elif path.name == "media":
+            shutil.rmtree(path)
+
+
+def _keep_logins(settings: Settings, text: str) -> None:
+    path = settings.data_dir / LOGINS_FILE
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(text)
+
+
+def seed_demo(services: Any) -> str | None:
     """Seed the demo nursery; returns the printable logins, or None if a setting exists."""
+    existing = services.db.query_one("SELECT COUNT(*) FROM settings_view")
+    if existing and existing[0]:
+        return None
+    quiet = [logging.getLogger(name) for name in ("httpx", "journey.access")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        text = _seed(services)
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
+    _keep_logins(services.settings, text)
+    return text
+
+
+def _seed(services: Any) -> str:
     from litestar.testing import TestClient
 
     from adapters.http.app import create_app
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    existing = services.db.query_one("SELECT COUNT(*) FROM settings_view")
-    if existing and existing[0] and not force:
-        return None
     made = set_up_setting(services, "Clarecroft Day Nursery (demo)", "manager@demo.nursery",
                           DEMO_PASSWORD, "Morgan Manager", open_all_hours=True)
-    lines = ["Demo nursery seeded. Every password is " + DEMO_PASSWORD, ""]
+    lines = ["Demo nursery (open all hours; a real setting defaults to 07:30-18:30 Monday to "
+             "Friday). Every password is " + DEMO_PASSWORD, ""]
     with TestClient(create_app(services)) as client:
         demo = _Demo(client, made["device_token"])
         office = {"X-Device-Token": made["device_token"]}
@@ -135,4 +178,6 @@ def seed_demo(services: Any, force: bool = False) -> str | None:
                 "kind": "nappy", "state": "wet", "at": _earlier_today(now, 20).isoformat()})
             demo.call("POST", f"{day}/messages", practitioner,
                       {"text": "Had a lovely morning in the garden."})
+    lines += ["", "Lost a token? `journey devices list`, then `journey devices token DEVICE`. "
+                  "Start over: `journey demo --force`."]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ PRACTITIONER = "practitioner"
 SAFEGUARDING_LEAD = "safeguarding_lead"
 PARENT = "parent"
 SUPPORT = "support"
+SYSTEM_ROLE = "system"  # the operator on the server (command line), never a login
 
 ROLES = (MANAGER, PRACTITIONER, SAFEGUARDING_LEAD, PARENT, SUPPORT)
 STAFF_ROLES = frozenset({MANAGER, PRACTITIONER, SAFEGUARDING_LEAD})
@@ -53,5 +54,5 @@ class Actor:
 
 
 SYSTEM = Actor(
-    account_id=UUID(int=0), setting_id=UUID(int=0), roles=("system",), device_id=None
+    account_id=UUID(int=0), setting_id=UUID(int=0), roles=(SYSTEM_ROLE,), device_id=None
 )

@@ -159,3 +159,18 @@ class DevicesView(Projection):
     def retired(self, event, tx) -> None:
         tx.execute("UPDATE devices_view SET status = 'retired' WHERE device_id = ?",
                    (str(event.originator_id),))
+
+    @handles("Device.TokenReissued")
+    def token_reissued(self, event, tx) -> None:
+        tx.execute("UPDATE devices_view SET token_hash = ? WHERE device_id = ?",
+                   (event.token_hash, str(event.originator_id)))
+
+
+def every_device(db) -> list[dict]:
+    """Every setting's devices, for the operator's command line: id, setting, label, kind,
+    status and holder, oldest first."""
+    rows = db.query(
+        "SELECT device_id, setting_id, label, kind, status, holder_account_id "
+        "FROM devices_view ORDER BY registered_at, device_id")
+    keys = ("device_id", "setting_id", "label", "kind", "status", "holder_account_id")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

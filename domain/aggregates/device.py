@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.actor import Actor
+from domain.actor import SYSTEM_ROLE, Actor
 from domain.aggregates.base import NurseryAggregate
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.opening_hours import closing_time, local
@@ -251,6 +251,18 @@ class Device(NurseryAggregate):
     @event("Retired")
     def _retired(self, actor: Actor, at: datetime) -> None:
         self.status = RETIRED
+
+    def issue_new_token(self, token_hash: str, actor: Actor, at: datetime) -> None:
+        """Replace the device's token (a manager, or the operator on the server): the old
+        one stops working. Tokens are kept only as hashes, so a lost one is replaced."""
+        if not actor.is_manager and SYSTEM_ROLE not in actor.roles:
+            raise Forbidden("Only a manager may issue a new token for a device.")
+        self._require_in_use("given a new token")
+        self._token_reissued(token_hash, actor, at)
+
+    @event("TokenReissued")
+    def _token_reissued(self, token_hash: str, actor: Actor, at: datetime) -> None:
+        self.token_hash = token_hash
 
     @property
     def photos_on_device(self) -> list[UUID]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from domain.actor import MANAGER, SUPPORT, Actor
+from domain.actor import MANAGER, SUPPORT, SYSTEM_ROLE, Actor
 from domain.aggregates.account import Account, EmailIndex, check_email
 from domain.aggregates.device import Device
 from domain.aggregates.setting import Setting
@@ -72,6 +72,15 @@ class IdentityCommands(Commands):
                         at: datetime) -> tuple[Device, int]:
         device = Device.register(actor.setting_id, label, kind, token_hash, actor, at)
         return device, self._save(device)
+
+    def issue_device_token(self, device_id: UUID, token_hash: str, actor: Actor,
+                           at: datetime) -> int:
+        """Give a device of the actor's setting a new token (the old one stops working)."""
+        device = self._load(device_id, Device, "No such device.")
+        if SYSTEM_ROLE not in actor.roles and device.setting_id != actor.setting_id:
+            raise NotFound("No such device.")
+        device.issue_new_token(token_hash, actor, at)
+        return self._save(device)
 
     def grant_support_access(self, account_id: UUID, until: datetime, actor: Actor,
                              at: datetime) -> int:

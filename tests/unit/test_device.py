@@ -189,3 +189,17 @@ def test_overdue_uses_the_settings_timezone_and_all_hours():
     assert is_overdue(T0, late_evening + timedelta(hours=1), LONDON, ALL_HOURS) is True
     # 18:00 UTC is 19:00 in Paris, after a 18:30 close there
     assert is_overdue(T0, T0 + timedelta(hours=9), "Europe/Paris", DEFAULT_HOURS) is True
+
+
+def test_a_new_token_only_from_a_manager_or_the_operator_and_not_for_a_retired_device():
+    from domain.actor import SYSTEM
+
+    device = tablet()
+    with pytest.raises(Forbidden, match="Only a manager"):
+        device.issue_new_token("hash-new", staff(), T0)
+    device.issue_new_token("hash-by-manager", MANAGER, T0)
+    device.issue_new_token("hash-by-operator", SYSTEM, T0)
+    assert device.token_hash == "hash-by-operator"
+    device.retire(MANAGER, T0)
+    with pytest.raises(Conflict, match="retired"):
+        device.issue_new_token("hash-late", MANAGER, T0)
