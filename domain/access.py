@@ -55,6 +55,7 @@ PERMISSIONS: dict[str, Permission] = {
     "setting.terminate": _w(MANAGER),
     "device.register": _w(MANAGER),
     "device.retire": _w(MANAGER),
+    "device.list": _r(*STAFF),
     # children
     "child.enrol": _w(MANAGER),
     "child.link_parent": _w(MANAGER),
@@ -92,6 +93,8 @@ PERMISSIONS: dict[str, Permission] = {
     "medication.permission": _w(MANAGER, PRACTITIONER, PARENT),
     "incident.acknowledge": _w(PARENT),
     "room.board": _r(*STAFF),
+    "room.list": _r(*STAFF),
+    "staff.list": _r(*STAFF),
     # device custody
     "device.sign_out": _w(*STAFF),
     "device.sign_in": _w(*STAFF),

@@ -174,3 +174,11 @@ def every_device(db) -> list[dict]:
         "FROM devices_view ORDER BY registered_at, device_id")
     keys = ("device_id", "setting_id", "label", "kind", "status", "holder_account_id")
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def devices_of_setting(db, setting_id) -> list[tuple]:
+    """(device_id, label, kind, status, holder_account_id, held_since) of a setting's
+    devices, by label."""
+    return db.query(
+        "SELECT device_id, label, kind, status, holder_account_id, held_since "
+        "FROM devices_view WHERE setting_id = ? ORDER BY label, device_id", (str(setting_id),))

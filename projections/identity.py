@@ -103,3 +103,14 @@ class IdentityViews(Projection):
     def child_unlinked(self, event, tx) -> None:
         tx.execute("DELETE FROM parent_children WHERE parent_id = ? AND child_id = ?",
                    (str(event.originator_id), str(event.child_id)))
+
+
+def staff_of_setting(db, setting_id) -> list[tuple[str, str, list[str]]]:
+    """(account_id, display_name, roles) of the setting's staff still in post, by name."""
+    rows = db.query(
+        "SELECT account_id, display_name, roles FROM accounts_view "
+        "WHERE setting_id = ? AND disabled = 0 ORDER BY display_name, account_id",
+        (str(setting_id),))
+    staff = {"manager", "practitioner", "safeguarding_lead"}
+    people = [(r[0], r[1], json.loads(r[2])) for r in rows]
+    return [person for person in people if staff.intersection(person[2])]

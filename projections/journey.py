@@ -612,3 +612,16 @@ def staff_page(db: Any, child_id: str, after: str | None, limit: int) -> list[tu
     return db.query(
         f"SELECT sort_key, head FROM journey_staff WHERE {where} "
         "ORDER BY sort_key DESC LIMIT ?", params)
+
+
+def rooms_of_setting(db: Any, setting_id: Any) -> list[tuple[str, int]]:
+    """(room, children in it) for the rooms of the setting's children who have not left."""
+    return [(r[0], int(r[1])) for r in db.query(
+        "SELECT room, COUNT(*) FROM children_view WHERE setting_id = ? AND left_on IS NULL "
+        "GROUP BY room ORDER BY room", (str(setting_id),))]
+
+
+def is_room(db: Any, setting_id: Any, room: str) -> bool:
+    """Whether any child of the setting is, or was, in this room (names match exactly)."""
+    return db.query_one("SELECT 1 FROM children_view WHERE setting_id = ? AND room = ? LIMIT 1",
+                        (str(setting_id), room)) is not None

@@ -22,6 +22,7 @@ from domain import access
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from projections import diary as views
+from projections.journey import is_room
 
 DAY = "/children/{child_id:uuid}/diary/{date:date}"
 
@@ -237,6 +238,8 @@ def room_board(room: str, actor: Actor, services: Services,
                limit: int | None = None, cursor: str | None = None) -> dict:
     """Each child of the room with the day at a glance: asleep now (since when), last meal
     and how much, last nappy, unacknowledged incidents, medication given."""
+    if not is_room(services.db, actor.setting_id, room):
+        raise NotFound("No such room in this setting; GET /rooms lists them.")
     day = date or _today(services, actor.setting_id)
     size = page_limit(limit)
     after = _decode_cursor(cursor, 2)

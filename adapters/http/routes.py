@@ -11,6 +11,7 @@ def route_handlers() -> list[Any]:
         consent,
         custody,
         diary,
+        directory,
         health,
         identity,
         journey,
@@ -26,6 +27,7 @@ def route_handlers() -> list[Any]:
         *consent.ROUTES,
         *diary.ROUTES,
         *custody.ROUTES,
+        *directory.ROUTES,
         *audit.ROUTES,
         *lifecycle.ROUTES,
     ]
