@@ -9,6 +9,7 @@ from projections.engine import Projection
 
 def all_projections() -> list[Projection]:
     """A fresh instance of every projection."""
+    from projections.compliance import ComplianceView
     from projections.consent import ConsentViews
     from projections.devices import DevicesView
     from projections.diary import DiaryViews
@@ -23,6 +24,7 @@ def all_projections() -> list[Projection]:
         ConsentViews(),
         DiaryViews(),
         MediaView(),
+        ComplianceView(),
     ]
 
 

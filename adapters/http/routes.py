@@ -17,6 +17,7 @@ def route_handlers() -> list[Any]:
         journey,
         lifecycle,
         media,
+        reports,
     )
 
     return [
@@ -30,4 +31,5 @@ def route_handlers() -> list[Any]:
         *directory.ROUTES,
         *audit.ROUTES,
         *lifecycle.ROUTES,
+        *reports.ROUTES,
     ]
