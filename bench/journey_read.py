@@ -74,7 +74,7 @@ def setting_with_family(services: Services) -> tuple[dict, Actor, Actor, str, ob
                                           practitioner.account_id, manager, now)
     parent_account, _ = services.app.create_account(
         f"parent{uuid4().hex[:6]}@bench.test", "Ada's parent", ["parent"], manager, now)
-    services.app.link_parent(journey.id, parent_account.id, "mother", setting_id, manager, now)
+    services.app.link_parent(journey.id, parent_account.id, "mother", manager, now)
     version, _ = services.app.publish_terms("We agree to the policy.", manager, now)
     parent = Actor(parent_account.id, setting_id, ("parent",), children=frozenset({journey.id}))
     position = services.app.sign_agreement(journey.id, version, parent, now)

@@ -23,6 +23,7 @@ from domain.actor import (
 )
 from domain.errors import Forbidden, NotFound
 
+SUPPORT_NEVER_WRITES = "Support accounts may read, never change, a setting's data."
 STAFF = frozenset({MANAGER, PRACTITIONER, SAFEGUARDING_LEAD})
 EVERYONE = STAFF | {PARENT}
 
@@ -129,7 +130,7 @@ def require(actor: Actor, permission: str, *, support_granted_until: datetime | 
         return
     if SUPPORT in actor.roles and not actor.is_staff:
         if PERMISSIONS[permission].writes:
-            raise Forbidden("Support accounts may read, never change, a setting's data.")
+            raise Forbidden(SUPPORT_NEVER_WRITES)
         raise Forbidden(
             "Support accounts see nothing unless a manager of the setting grants access."
         )
@@ -158,6 +159,18 @@ def require_child_visible(actor: Actor, child_setting_id: UUID | None, child_id:
         raise NotFound()
     if agreement:
         require_agreement(actor, child_id)
+
+
+def require_may_act_on_child(actor: Actor, child_setting_id: UUID | None, child_id: UUID,
+                             *, agreement: bool = True) -> None:
+    """The rule every aggregate about a child applies to every command on it.
+
+    Whoever may see the child (`require_child_visible`) may act on it, as far as their
+    role allows; a support account never changes anything, granted or not.
+    """
+    require_child_visible(actor, child_setting_id, child_id, agreement=agreement)
+    if actor.is_support:
+        raise Forbidden(SUPPORT_NEVER_WRITES)
 
 
 def require_agreement(actor: Actor, child_id: UUID) -> None:

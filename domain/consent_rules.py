@@ -18,14 +18,6 @@ IMAGE_RULE = (
     "journey, never in another child's"
 )
 
-# The warning code and sentence for staff whose media show a child without image consent
-# in another child's observation (for lists of warning codes such as the journey's).
-IMAGE_CONSENT_WARNING = "image_consent"
-IMAGE_CONSENT_WARNING_TEXT = (
-    f"These photos or videos show another child without image consent: {IMAGE_RULE}. "
-    "A manager cannot approve the observation with them."
-)
-
 AGREEMENT_WHERE = (
     "read the current terms at GET /setting/terms and sign them at "
     "POST /children/{child_id}/agreement"

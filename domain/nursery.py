@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoder, Transcoding
@@ -91,7 +90,3 @@ class Nursery(
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(ActorAsDict())
-
-    def notification_id(self, recordings: Any) -> int:
-        """The notification id of the last of these recordings (0 when none)."""
-        return recordings[-1].notification.id if recordings else 0

@@ -325,21 +325,6 @@ def signed_children(db: Any, parent_id: UUID | str, setting_id: UUID | str) -> s
     }
 
 
-def image_consent(db: Any, child_ids: Any) -> dict[UUID, bool]:
-    """Whether each child has image consent now (for warnings; the approval reads the log)."""
-    ids = sorted({str(c) for c in child_ids})
-    if not ids:
-        return {}
-    marks = ",".join("?" for _ in ids)
-    given = {
-        row[0] for row in db.query(
-            f"SELECT child_id FROM consent_view WHERE image_consent = 1 AND child_id IN ({marks})",
-            ids,
-        )
-    }
-    return {UUID(c): c in given for c in ids}
-
-
 def consent_of_child(db: Any, child_id: UUID | str) -> dict:
     """A child's image consent and every agreement signed for it, oldest first."""
     row = db.query_one(

@@ -18,7 +18,6 @@ from litestar.params import QueryParameter
 
 from adapters.bootstrap import Services
 from adapters.http.paging import page_limit
-from domain import access
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from projections import diary as views
@@ -46,11 +45,11 @@ class Permission(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def _visible_child(services: Services, actor: Actor, child_id: UUID) -> tuple[str, str]:
-    """The child's setting id and the setting's timezone, if the actor may see the child
-    (else 404; a parent who has not signed the current terms gets 403)."""
+    """The child's setting id and the setting's timezone. Whether the actor may see the
+    child was decided once, by the guard (`adapters.http.auth.provide_actor`)."""
     setting_id = services.lookups.child_setting(child_id)
-    access.require_child_visible(actor, setting_id, child_id)
-    assert setting_id is not None
+    if setting_id is None:
+        raise NotFound()
     return str(setting_id), _timezone(services, setting_id)
 
 

@@ -153,9 +153,8 @@ def disable_account(account_id: UUID, actor: Actor, services: Services) -> None:
       sync_to_thread=True, status_code=204)
 def link_parent(child_id: UUID, data: ParentLink, actor: Actor, services: Services) -> None:
     """Link a parent account to a child of the setting."""
-    child_setting = services.lookups.child_setting(child_id)
     position = services.app.link_parent(
-        child_id, data.account_id, data.relationship, child_setting, actor, services.clock()
+        child_id, data.account_id, data.relationship, actor, services.clock()
     )
     services.projections.wait_for(position)
 

@@ -8,6 +8,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain import access
 from domain.actor import Actor
 from domain.aggregates.base import NurseryAggregate
 from domain.consent_rules import agreement_current, agreement_required_sentence
@@ -37,8 +38,16 @@ class ChildConsent(NurseryAggregate):
 
     @classmethod
     def open(cls, child_id: UUID, setting_id: UUID, actor: Actor, at: datetime) -> ChildConsent:
-        """Start a child's consent record (done on the first signature)."""
+        """Start a child's consent record (done on the first signature) in the child's
+        own setting (from its enrolment), never the actor's."""
+        access.require_may_act_on_child(actor, setting_id, child_id, agreement=False)
         return cls(child_id=child_id, setting_id=setting_id, actor=actor, at=at)
+
+    def require_actor(self, actor: Actor) -> None:
+        """The actor may act on this child (`domain.access`), else 404. The agreement is
+        what this record is about, so it is not required here."""
+        access.require_may_act_on_child(actor, self.setting_id, self.child_id,
+                                        agreement=False)
 
     # agreements
 
@@ -54,6 +63,7 @@ class ChildConsent(NurseryAggregate):
     def sign_agreement(self, parent_id: UUID, terms_version: int, current_version: int,
                        actor: Actor, at: datetime) -> bool:
         """Record the parent's signature of the current terms; False when already signed."""
+        self.require_actor(actor)
         if not isinstance(terms_version, int) or isinstance(terms_version, bool) \
                 or terms_version < 1:
             raise Invalid("The field 'terms_version' must be a positive whole number.",
@@ -88,6 +98,7 @@ class ChildConsent(NurseryAggregate):
 
         Returns False (nothing recorded) when the consent is already as asked.
         """
+        self.require_actor(actor)
         if not isinstance(allowed, bool):
             raise Invalid("The field 'allowed' must be true or false.", "allowed")
         if not self.has_agreement(parent_id, current_version, keep_older):
@@ -116,6 +127,7 @@ class ChildConsent(NurseryAggregate):
         With consent given (again), the media come back into the other children's
         journeys; with consent still withdrawn they stay hidden.
         """
+        self.require_actor(actor)
         self._review_resolved(observation_id, self.image_consent, actor, at)
 
     @event("ReviewResolved")

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import access
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.framework import Framework, framework_for, slug
@@ -239,8 +240,6 @@ class ChildJourney(NurseryAggregate):
         command to be children of the setting. The revision is pending until approved.
         """
         self._require_here(actor)
-        if actor.is_parent and self.child_id not in actor.children:
-            raise NotFound("No such child.")
         if observation_id in self.observations:
             raise Conflict("An observation with this id already exists.")
         content = self._checked_content(
@@ -429,8 +428,6 @@ class ChildJourney(NurseryAggregate):
         the child a group observation was submitted for).
         """
         self._require_here(actor)
-        if actor.is_parent and self.child_id not in actor.children:
-            raise NotFound("No such child.")
         observation = owner.observations.get(observation_id)
         if observation is None or observation.removed or (
                 observation.approved is not None
@@ -531,14 +528,20 @@ class ChildJourney(NurseryAggregate):
 
     # rules shared by the commands
 
+    def require_actor(self, actor: Actor) -> None:
+        """The actor may act on this child (`domain.access`): else 404, or 403 for an
+        unsigned agreement or a support account."""
+        try:
+            access.require_may_act_on_child(actor, self.setting_id, self.child_id)
+        except NotFound:
+            raise NotFound("No such child.") from None
+
     def _require_here(self, actor: Actor) -> None:
-        if actor.setting_id != self.setting_id:
-            raise NotFound("No such child.")
+        self.require_actor(actor)
         if self.left_on is not None:
             raise Conflict("This child has left the setting; the journey is closed.")
 
     def _require_manager(self, actor: Actor) -> None:
-        if actor.setting_id != self.setting_id:
-            raise NotFound("No such child.")
+        self.require_actor(actor)
         if not actor.is_manager:
             raise Forbidden("Only a manager may do this.")

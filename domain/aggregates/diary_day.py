@@ -22,6 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain import access
 from domain.actor import Actor
 from domain.aggregates.base import NurseryAggregate
 from domain.aggregates.medication_permission import MedicationPermission
@@ -129,10 +130,19 @@ class DiaryDay(NurseryAggregate):
     @classmethod
     def start(cls, child_id: UUID, setting_id: UUID, day: date, actor: Actor,
               at: datetime) -> DiaryDay:
-        """Open the diary of a child for a date (done by its first entry or message)."""
+        """Open the diary of a child for a date (done by its first entry or message).
+
+        `setting_id` is the child's own setting (from its enrolment), never the actor's.
+        """
+        access.require_may_act_on_child(actor, setting_id, child_id)
         return cls(child_id=child_id, setting_id=setting_id, day=day, actor=actor, at=at)
 
     # ---- rules -------------------------------------------------------------
+
+    def require_actor(self, actor: Actor) -> None:
+        """The actor may act on this child (`domain.access`), else 404 (403 for an
+        unsigned agreement or a support account)."""
+        access.require_may_act_on_child(actor, self.setting_id, self.child_id)
 
     def is_late(self, at: datetime, timezone: str) -> bool:
         """Whether a staff entry recorded at `at` comes after the end of the session
@@ -195,6 +205,7 @@ class DiaryDay(NurseryAggregate):
         A sleep with an `end` and the same `start` as the child's open sleep ends that
         sleep (a new version of it) and returns its id.
         """
+        self.require_actor(actor)
         if not actor.is_staff:
             raise Forbidden("Only staff record diary entries.")
         late = self.is_late(at, timezone)
@@ -225,6 +236,7 @@ class DiaryDay(NurseryAggregate):
         `base_version` is the version the correction started from; if the entry changed
         since, the correction is refused (409). Returns the new version.
         """
+        self.require_actor(actor)
         if not actor.is_staff:
             raise Forbidden("Only staff correct diary entries.")
         current = self.entry(entry_id)
@@ -245,6 +257,7 @@ class DiaryDay(NurseryAggregate):
 
     def retract(self, entry_id: UUID, reason: str, actor: Actor, at: datetime) -> None:
         """Retract an entry (a manager, with a reason). It stays in the history."""
+        self.require_actor(actor)
         if not actor.is_manager:
             raise Forbidden("Only a manager retracts diary entries.")
         if not isinstance(reason, str) or not reason.strip():
@@ -259,7 +272,8 @@ class DiaryDay(NurseryAggregate):
 
     def acknowledge(self, entry_id: UUID, actor: Actor, at: datetime) -> bool:
         """A parent acknowledges an incident; False when they already had (nothing new)."""
-        if not actor.is_parent or self.child_id not in actor.children:
+        self.require_actor(actor)
+        if not actor.is_parent:
             raise NotFound("There is no such incident.")
         current = self.entries.get(entry_id)
         if current is None or current.kind != "incident" or current.retracted:
@@ -271,6 +285,7 @@ class DiaryDay(NurseryAggregate):
 
     def post_message(self, message_id: UUID, text: str, actor: Actor, at: datetime) -> None:
         """A parent or a member of staff posts a message on the child's day."""
+        self.require_actor(actor)
         if not isinstance(text, str) or not text.strip():
             raise Invalid("The field 'text' must not be blank.", "text")
         if len(text) > MAX_MESSAGE:
@@ -281,6 +296,7 @@ class DiaryDay(NurseryAggregate):
 
     def end_session(self, timezone: str, actor: Actor, at: datetime) -> None:
         """Staff end the child's session; staff entries recorded after it are late."""
+        self.require_actor(actor)
         if not actor.is_staff:
             raise Forbidden("Only staff end a child's session.")
         if self.session_ended_at is not None:

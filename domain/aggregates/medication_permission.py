@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import access
 from domain.actor import Actor
 from domain.aggregates.base import NurseryAggregate
 from domain.errors import Invalid
@@ -46,7 +47,11 @@ class MedicationPermission(NurseryAggregate):
     def record(cls, child_id: UUID, setting_id: UUID, medicine: str, dose: str,
                valid_from: date, valid_until: date, actor: Actor, at: datetime
                ) -> MedicationPermission:
-        """Record a permission: by a parent, or by staff from the signed form."""
+        """Record a permission: by a parent, or by staff from the signed form.
+
+        `setting_id` is the child's own setting (from its enrolment), never the actor's.
+        """
+        access.require_may_act_on_child(actor, setting_id, child_id)
         medicine = _text(medicine, "medicine")
         dose = _text(dose, "dose")
         if valid_until < valid_from:

@@ -21,7 +21,6 @@ class Setting(NurseryAggregate):
         self.name = name
         self.timezone = timezone
         self.hours = hours
-        self.staff_access_rule = True
         self.support_grants: dict[UUID, datetime] = {}
         self.terms_version = 0
         self.keep_older_signatures = False

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from domain.aggregates.child_journey import ChildJourney
 from domain.errors import Conflict, NotFound
 
 A = TypeVar("A")
@@ -38,6 +39,18 @@ class Commands:
         if not isinstance(aggregate, kind):
             raise NotFound(detail)
         return aggregate
+
+    def _child_setting(self, child_id: UUID) -> UUID:
+        """The setting a child was enrolled in (read from its enrolment alone), or
+        NotFound. Aggregates about a child are opened in the child's setting, never
+        in the one a caller names."""
+        try:
+            enrolled = self.repository.get(child_id, version=1)
+        except AggregateNotFoundError as error:
+            raise NotFound("No such child.") from error
+        if not isinstance(enrolled, ChildJourney):
+            raise NotFound("No such child.")
+        return enrolled.setting_id
 
     def _find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate if it exists, else None."""

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from domain.actor import Actor
 from domain.aggregates.child_consent import ChildConsent, consent_id
 from domain.aggregates.setting import Setting
 from domain.commands.base import Commands
-from domain.consent_rules import (
-    agreement_required_sentence,
-    check_images_may_appear,
-    image_consent_warnings,
-)
-from domain.errors import Forbidden, NotFound
+from domain.errors import NotFound
 
 
 class ConsentCommands(Commands):
@@ -37,14 +31,8 @@ class ConsentCommands(Commands):
     def sign_agreement(self, child_id: UUID, terms_version: int, actor: Actor,
                        at: datetime) -> int:
         """A parent linked to the child signs the current terms for that child."""
-        if child_id not in actor.children:
-            raise NotFound()
-        current, _ = self.current_terms(actor.setting_id)
-        consent = self._find(consent_id(child_id), ChildConsent)
-        if consent is None:
-            consent = ChildConsent.open(child_id, actor.setting_id, actor, at)
-        elif consent.setting_id != actor.setting_id:
-            raise NotFound()
+        consent = self._consent_record(child_id, actor, at)
+        current, _ = self.current_terms(consent.setting_id)
         consent.sign_agreement(actor.account_id, terms_version, current, actor, at)
         return self._save(consent)
 
@@ -55,14 +43,19 @@ class ConsentCommands(Commands):
         Withdrawing hides, at once, every media item showing the child in other
         children's journeys (the read models react to the event).
         """
-        if child_id not in actor.children:
-            raise NotFound()
-        current, keep_older = self.current_terms(actor.setting_id)
-        consent = self._find(consent_id(child_id), ChildConsent)
-        if consent is None or consent.setting_id != actor.setting_id:
-            raise Forbidden(agreement_required_sentence(child_id, current))
+        consent = self._consent_record(child_id, actor, at)
+        current, keep_older = self.current_terms(consent.setting_id)
         consent.set_image_consent(allowed, actor.account_id, current, keep_older, actor, at)
         return self._save(consent)
+
+    def _consent_record(self, child_id: UUID, actor: Actor, at: datetime) -> ChildConsent:
+        """The child's consent record, opened in the child's setting if it has none yet;
+        either way the record checks that the actor may act on the child."""
+        consent = self._find(consent_id(child_id), ChildConsent)
+        if consent is None:
+            return ChildConsent.open(child_id, self._child_setting(child_id), actor, at)
+        consent.require_actor(actor)
+        return consent
 
     def image_consent_of(self, child_ids: Iterable[UUID]) -> dict[UUID, bool]:
         """Whether each child has image consent now (no record yet: not given).
@@ -76,22 +69,6 @@ class ConsentCommands(Commands):
             allowed[child_id] = bool(consent is not None and consent.image_consent)
         return allowed
 
-    def check_media_consent(self, journey_child_id: UUID, media: Iterable[Any],
-                            viewer_is_staff: bool = True) -> None:
-        """Refuse (409, `ImageConsentMissing`) media showing another child without image
-        consent for this child's journey. `media` are Media aggregates (`.children`).
-        Called by the approval of an observation, before anything is recorded."""
-        shown = {c for item in media for c in getattr(item, "children", ())}
-        check_images_may_appear(journey_child_id, shown, self.image_consent_of(shown),
-                                viewer_is_staff)
-
-    def media_consent_warnings(self, journey_child_id: UUID | None,
-                               media: Iterable[Any]) -> list[str]:
-        """Warnings (never a refusal) for staff attaching or uploading media that show a
-        child without image consent for another child's observation."""
-        shown = {c for item in media for c in getattr(item, "children", ())}
-        return image_consent_warnings(journey_child_id, shown, self.image_consent_of(shown))
-
     def resolve_consent_reviews(self, observation_id: UUID, child_ids: Iterable[UUID],
                                 actor: Actor, at: datetime) -> int:
         """A manager has reviewed an observation listed after a change of image consent.
@@ -102,8 +79,6 @@ class ConsentCommands(Commands):
         records = []
         for child_id in sorted(set(child_ids), key=str):
             consent = self._load(consent_id(child_id), ChildConsent)
-            if consent.setting_id != actor.setting_id:
-                raise NotFound()
             consent.resolve_review(observation_id, actor, at)
             records.append(consent)
         if not records:

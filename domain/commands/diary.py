@@ -99,9 +99,10 @@ class DiaryCommands(Commands):
         if found is None:
             if not create:
                 raise NotFound("There is nothing in this child's diary on that date.")
-            return DiaryDay.start(child_id, setting_id, day, actor, at)
+            return DiaryDay.start(child_id, self._child_setting(child_id), day, actor, at)
         if found.setting_id != setting_id or found.child_id != child_id:
             raise NotFound()
+        found.require_actor(actor)
         return found
 
     def _on_day(self, child_id: UUID, setting_id: UUID, day: date, actor: Actor,
@@ -246,6 +247,8 @@ class DiaryCommands(Commands):
                                      actor: Actor, at: datetime) -> PermissionRecorded:
         """Record a parent's permission to give a medicine (by the parent, or by staff
         from the signed form)."""
+        if setting_id != self._child_setting(child_id):
+            raise NotFound("No such child.")
         permission = MedicationPermission.record(child_id, setting_id, medicine, dose,
                                                  valid_from, valid_until, actor, at)
         return PermissionRecorded(permission.id, self._save(permission))

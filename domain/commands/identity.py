@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from domain import access
 from domain.actor import MANAGER, SUPPORT, SYSTEM_ROLE, Actor
 from domain.aggregates.account import Account, EmailIndex, check_email
 from domain.aggregates.device import Device
@@ -99,10 +100,9 @@ class IdentityCommands(Commands):
         return self._save(setting)
 
     def link_parent(self, child_id: UUID, account_id: UUID, relationship: str,
-                    child_setting_id: UUID | None, actor: Actor, at: datetime) -> int:
+                    actor: Actor, at: datetime) -> int:
         """Link a parent account to a child of the same setting."""
-        if child_setting_id != actor.setting_id:
-            raise NotFound("No such child.")
+        access.require_may_act_on_child(actor, self._child_setting(child_id), child_id)
         account = self.account_of_setting(account_id, actor)
         account.link_child(child_id, relationship, actor, at)
         return self._save(account)

@@ -16,12 +16,18 @@ from domain import access
 from domain.actor import Actor
 from domain.aggregates.account import Account
 from domain.aggregates.child_journey import WARNINGS, ChildJourney
-from domain.commands.base import Commands
+from domain.aggregates.media import Media
+from domain.commands.consent import ConsentCommands
+from domain.commands.media import MediaCommands
+from domain.consent_rules import check_images_may_appear, image_consent_warnings
 from domain.errors import Invalid, NotFound
 
 
-class JourneyCommands(Commands):
-    """Children, observations, revisions, moderation, comments, assessments."""
+class JourneyCommands(MediaCommands, ConsentCommands):
+    """Children, observations, revisions, moderation, comments, assessments.
+
+    Observations use media (marked as used, checked for image consent), hence the two
+    groups of commands it builds on."""
 
     # children
 
@@ -39,9 +45,9 @@ class JourneyCommands(Commands):
         return journey, self._save(journey)
 
     def journey_of(self, child_id: UUID, actor: Actor) -> ChildJourney:
-        """The child's journey if the actor may see the child, else NotFound."""
+        """The child's journey if the actor may act on the child (its own rule), else NotFound."""
         journey = self._load(child_id, ChildJourney, "No such child.")
-        access.require_child_visible(actor, journey.setting_id, child_id)
+        journey.require_actor(actor)
         return journey
 
     def change_key_person(self, child_id: UUID, key_person_id: UUID, actor: Actor,
@@ -164,10 +170,8 @@ class JourneyCommands(Commands):
         warnings = [{"code": code, "detail": WARNINGS[code]} for code in codes]
         if not actor.is_staff or not revision.media:
             return warnings
-        from domain.consent_rules import image_consent_warnings
-
         shown = {c for cs in self._children_in_media(revision.media).values() for c in cs}
-        allowed = self.image_consent_of(shown)  # type: ignore[attr-defined]
+        allowed = self.image_consent_of(shown)
         sentences: list[str] = []
         for journey_child in [child_id, *revision.children]:
             for sentence in image_consent_warnings(journey_child, shown, allowed):
@@ -201,17 +205,13 @@ class JourneyCommands(Commands):
         marked as used by the observation, to be saved with it."""
         if not revision.media:
             return []
-        use = getattr(self, "media_for_observation", None)
-        if use is None:  # the media feature is not installed
-            raise Invalid("Media cannot be attached yet.", "media")
-        return use(revision.media, observation_id, [child_id, *revision.children], actor, at)
+        return self.media_for_observation(revision.media, observation_id,
+                                          [child_id, *revision.children], actor, at)
 
     def _children_in_media(self, media_ids: list[UUID]) -> dict[UUID, list[UUID]]:
         """Who appears in each photo or video (as recorded at upload)."""
         if not media_ids:
             return {}
-        from domain.aggregates.media import Media
-
         shows: dict[UUID, list[UUID]] = {}
         for media_id in media_ids:
             media = self._find(media_id, Media)
@@ -224,8 +224,6 @@ class JourneyCommands(Commands):
         shown = {c for children in shows.values() for c in children}
         if not shown:
             return
-        from domain.consent_rules import check_images_may_appear
-
-        allowed = self.image_consent_of(shown)  # type: ignore[attr-defined]
+        allowed = self.image_consent_of(shown)
         for journey_child in sorted(journey_children, key=str):
             check_images_may_appear(journey_child, shown, allowed)

@@ -3,7 +3,7 @@
 The HTTP adapter stores the bytes first (under the media id it chose), then calls
 `record_media`; if that refuses, the adapter deletes the bytes, so a refused upload
 leaves nothing. The journey feature calls `check_media_usable` before an
-observation references media, and `media_for_observation` (or `attach_media`) to
+observation references media, and `media_for_observation` to
 record which observation of which children uses them.
 """
 
@@ -78,9 +78,3 @@ class MediaCommands(Commands):
         for item in media:
             item.attach(observation_id, list(child_ids), actor, at)
         return media
-
-    def attach_media(self, media_ids: Iterable[UUID], observation_id: UUID,
-                     child_ids: Iterable[UUID], actor: Actor, at: datetime) -> int:
-        """Mark media as used by an observation of these children, on its own."""
-        return self._save(*self.media_for_observation(media_ids, observation_id, child_ids,
-                                                      actor, at))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID, uuid4
 
 import pytest
@@ -21,7 +22,9 @@ def people(services):
                           open_all_hours=True)
     setting = UUID(made["setting_id"])
     manager = Actor(UUID(made["manager_id"]), setting, (MANAGER,))
-    child = uuid4()
+    journey, _ = services.app.enrol_child("Ada", date(2024, 1, 1), "Rainbow", manager.account_id,
+                                          manager, services.clock())
+    child = journey.id
     parent = Actor(uuid4(), setting, (PARENT,), children=frozenset({child}))
     return services, setting, manager, parent, child
 
@@ -62,7 +65,6 @@ def test_signatures_follow_the_current_terms_and_survive_a_rebuild(people):
     consent = views.consent_of_child(services.db, child)
     assert consent["image_consent"] is True
     assert [a["terms_version"] for a in consent["agreements"]] == [1]
-    assert views.image_consent(services.db, [child, uuid4()])[child] is True
 
     before = _snapshot(services, setting, parent, child)
     services.projections.rebuild()
@@ -79,20 +81,11 @@ def test_image_consent_needs_a_signature_and_a_linked_child(people):
     assert views.consent_of_child(services.db, child)["image_consent"] is False
 
 
-def test_approval_check_reads_consent_from_the_log(people):
-    from types import SimpleNamespace
-
-    from domain.consent_rules import ImageConsentMissing
-
+def test_image_consent_is_read_from_the_log(people):
     services, setting, manager, parent, child = people
     _publish(services, manager)
     services.app.sign_agreement(child, 1, parent, services.clock())
     other = uuid4()
-    group = [SimpleNamespace(children=[child, other])]
-    with pytest.raises(ImageConsentMissing):
-        services.app.check_media_consent(other, group)
-    assert services.app.media_consent_warnings(other, group)
-    services.app.check_media_consent(child, group[:0])
+    assert services.app.image_consent_of([child, other]) == {child: False, other: False}
     services.app.set_image_consent(child, True, parent, services.clock())
-    services.app.check_media_consent(other, group)
-    assert services.app.media_consent_warnings(other, group) == []
+    assert services.app.image_consent_of([child, other]) == {child: True, other: False}

@@ -22,7 +22,9 @@ SETTING = uuid4()
 
 
 def person(*roles, children=()):
-    return Actor(uuid4(), SETTING, tuple(roles), children=frozenset(children))
+    """Someone of the setting; a parent has signed the agreement for their children."""
+    return Actor(uuid4(), SETTING, tuple(roles), children=frozenset(children),
+                 agreed_children=frozenset(children))
 
 
 @pytest.fixture

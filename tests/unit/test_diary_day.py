@@ -9,6 +9,7 @@ import pytest
 
 from domain.actor import Actor
 from domain.aggregates.account import Account
+from domain.aggregates.child_journey import ChildJourney
 from domain.aggregates.diary_day import DiaryDay
 from domain.aggregates.medication_permission import MedicationPermission
 from domain.diary_entries import parse_entry
@@ -23,7 +24,8 @@ CHILD = uuid4()
 STAFF = Actor(uuid4(), SETTING, ("practitioner",))
 WITNESS = Actor(uuid4(), SETTING, ("practitioner",))
 MANAGER = Actor(uuid4(), SETTING, ("manager",))
-PARENT = Actor(uuid4(), SETTING, ("parent",), children=frozenset({CHILD}))
+PARENT = Actor(uuid4(), SETTING, ("parent",), children=frozenset({CHILD}),
+               agreed_children=frozenset({CHILD}))
 OTHER_PARENT = Actor(uuid4(), SETTING, ("parent",), children=frozenset({uuid4()}))
 
 
@@ -43,7 +45,8 @@ def record(day: DiaryDay, data: dict, at: datetime = NOW, permission=None,
 def permission(child: UUID = CHILD, medicine: str = "Calpol", start: date = DAY,
                until: date = DAY) -> MedicationPermission:
     return MedicationPermission.record(child, SETTING, medicine, "5 ml", start, until,
-                                       PARENT, NOW - timedelta(days=1))
+                                       PARENT if child == CHILD else MANAGER,
+                                       NOW - timedelta(days=1))
 
 
 def medication(**change: object) -> dict:
@@ -289,7 +292,11 @@ def test_a_permission_is_refused_with_its_dates_reversed_or_blank_fields() -> No
 
 @pytest.fixture
 def app() -> Nursery:
-    return Nursery(env={})
+    """The application, with CHILD enrolled in SETTING."""
+    made = Nursery(env={})
+    made.save(ChildJourney.enrol(CHILD, SETTING, "Ada", date(2024, 1, 1), "Rainbow",
+                                 MANAGER.account_id, MANAGER, NOW - timedelta(days=1)))
+    return made
 
 
 def staff_account(app: Nursery, roles: list[str] | None = None,

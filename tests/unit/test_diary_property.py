@@ -31,7 +31,8 @@ CHILD = uuid4()
 STAFF = Actor(uuid4(), SETTING, ("practitioner",))
 WITNESS = Actor(uuid4(), SETTING, ("practitioner",))
 MANAGER = Actor(uuid4(), SETTING, ("manager",))
-PARENTS = [Actor(uuid4(), SETTING, ("parent",), children=frozenset({CHILD})) for _ in "ab"]
+PARENTS = [Actor(uuid4(), SETTING, ("parent",), children=frozenset({CHILD}),
+                 agreed_children=frozenset({CHILD})) for _ in "ab"]
 
 
 def clock(minute: int) -> str:
