@@ -12,7 +12,6 @@ from adapters.settings import Settings
 from adapters.storage.access_log import AccessLog
 from adapters.storage.child_keys import ChildKeys
 from adapters.storage.credentials import Credentials
-from adapters.storage.database import Database, PostgresDatabase, SQLiteDatabase
 from adapters.storage.event_store import event_store_env
 from adapters.storage.media import MediaStore, media_store_for
 from adapters.storage.sealing import SealingMapper
@@ -20,6 +19,7 @@ from domain.nursery import Nursery
 from projections.engine import Projections
 from projections.lookups import Lookups
 from projections.registry import all_projections
+from storage.database import Database, PostgresDatabase, SQLiteDatabase
 
 
 @dataclass

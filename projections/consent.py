@@ -1,31 +1,17 @@
-"""Consent views: terms, agreements, image consent, media held for a manager's review.
+"""Consent views: terms, agreements and each child's image consent.
 
-Listens to Setting.TermsPublished and ChildConsent.*; writes `terms`, `agreements`,
-`consent_view`, `consent_holds` and `consent_reviews`, and keeps the consent side of
-the journey and media views true at once:
-
-- `children_view.image_consent` (the journey projection's table) follows the consent;
-- when a child's image consent is withdrawn, every media item showing that child in
-  *another* child's journey is hidden (`journey_media.hidden`) and can no longer be
-  downloaded through that journey (`observation_media.visible`); the observation is
-  held (`consent_holds`) and listed for managers (`consent_reviews`);
-- when consent is given again the held media stay hidden until a manager resolves
-  the review (ChildConsent.ReviewResolved with `restored`).
-
-Visibility is decided by `domain.consent_rules.media_visible_in`, the one rule.
+Listens to Setting.TermsPublished and ChildConsent.*; writes `terms`, `agreements` and
+`consent_view`. What image consent hides (media in other children's journeys, the
+review list) is `projections.media_visibility`'s.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
-from domain.consent_rules import agreement_current, media_visible_in
+from domain.consent_rules import agreement_current
 from projections.engine import Projection, handles
-
-WITHDRAWN = "image consent withdrawn: media showing this child hidden from other journeys"
-GIVEN_AGAIN = "image consent given again: review to restore the hidden media"
 
 
 class ConsentViews(Projection):
@@ -53,25 +39,8 @@ class ConsentViews(Projection):
             setting_id TEXT NOT NULL,
             image_consent INTEGER NOT NULL DEFAULT 0,
             changed_at TEXT NOT NULL)""",
-        """CREATE TABLE IF NOT EXISTS consent_holds (
-            observation_id TEXT NOT NULL,
-            child_id TEXT NOT NULL,
-            setting_id TEXT NOT NULL,
-            PRIMARY KEY (observation_id, child_id))""",
-        "CREATE INDEX IF NOT EXISTS consent_holds_by_child ON consent_holds (child_id)",
-        """CREATE TABLE IF NOT EXISTS consent_reviews (
-            setting_id TEXT NOT NULL,
-            observation_id TEXT NOT NULL,
-            child_id TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            resolved INTEGER NOT NULL DEFAULT 0,
-            resolved_at TEXT,
-            PRIMARY KEY (observation_id, child_id))""",
-        "CREATE INDEX IF NOT EXISTS consent_reviews_open ON consent_reviews "
-        "(setting_id, resolved, created_at)",
     )
-    tables = ("terms", "agreements", "consent_view", "consent_holds", "consent_reviews")
+    tables = ("terms", "agreements", "consent_view")
 
     @handles("Setting.TermsPublished")
     def terms_published(self, event: Any, tx: Any) -> None:
@@ -102,59 +71,11 @@ class ConsentViews(Projection):
 
     @handles("ChildConsent.ImageConsentGiven")
     def consent_given(self, event: Any, tx: Any) -> None:
-        child = str(event.child_id)
-        _set_consent(tx, child, True, event.timestamp.isoformat())
-        held = tx.execute(
-            "SELECT observation_id, setting_id FROM consent_holds WHERE child_id = ?", (child,)
-        ).fetchall()
-        for observation_id, setting_id in held:
-            _open_review(tx, setting_id, observation_id, child, GIVEN_AGAIN,
-                         event.timestamp.isoformat())
+        _set_consent(tx, event, True)
 
     @handles("ChildConsent.ImageConsentWithdrawn")
     def consent_withdrawn(self, event: Any, tx: Any) -> None:
-        child = str(event.child_id)
-        at = event.timestamp.isoformat()
-        setting_id = _setting_of(tx, event.child_id)
-        _set_consent(tx, child, False, at)
-        for observation_id in _observations_showing(tx, child):
-            tx.execute(
-                "INSERT INTO consent_holds (observation_id, child_id, setting_id) "
-                "VALUES (?, ?, ?) ON CONFLICT (observation_id, child_id) DO NOTHING",
-                (observation_id, child, setting_id),
-            )
-            _open_review(tx, setting_id, observation_id, child, WITHDRAWN, at)
-            refresh_visibility(tx, observation_id)
-
-    @handles("ChildConsent.ReviewResolved")
-    def review_resolved(self, event: Any, tx: Any) -> None:
-        child = str(event.child_id)
-        observation_id = str(event.observation_id)
-        tx.execute(
-            "UPDATE consent_reviews SET resolved = 1, resolved_at = ? "
-            "WHERE observation_id = ? AND child_id = ?",
-            (event.timestamp.isoformat(), observation_id, child),
-        )
-        if event.restored:
-            tx.execute(
-                "DELETE FROM consent_holds WHERE observation_id = ? AND child_id = ?",
-                (observation_id, child),
-            )
-            refresh_visibility(tx, observation_id)
-
-
-def _has(table: str) -> bool:
-    """Whether a registered projection keeps this table."""
-    from projections.registry import kept_tables
-
-    return table in kept_tables()
-
-
-def _ids(shows: Any) -> set[str]:
-    if not shows:
-        return set()
-    values = json.loads(shows) if isinstance(shows, str) else shows
-    return {str(v) for v in values}
+        _set_consent(tx, event, False)
 
 
 def _setting_of(tx: Any, child_id: Any) -> str:
@@ -164,131 +85,11 @@ def _setting_of(tx: Any, child_id: Any) -> str:
     return row[0] if row else ""
 
 
-def _set_consent(tx: Any, child: str, allowed: bool, at: str) -> None:
+def _set_consent(tx: Any, event: Any, allowed: bool) -> None:
     tx.execute(
         "UPDATE consent_view SET image_consent = ?, changed_at = ? WHERE child_id = ?",
-        (int(allowed), at, child),
+        (int(allowed), event.timestamp.isoformat(), str(event.child_id)),
     )
-    if _has("children_view"):
-        tx.execute(
-            "UPDATE children_view SET image_consent = ? WHERE child_id = ?",
-            (int(allowed), child),
-        )
-
-
-def _open_review(tx: Any, setting_id: str, observation_id: str, child: str, reason: str,
-                 at: str) -> None:
-    tx.execute(
-        "INSERT INTO consent_reviews (setting_id, observation_id, child_id, reason, created_at, "
-        "resolved, resolved_at) VALUES (?, ?, ?, ?, ?, 0, NULL) "
-        "ON CONFLICT (observation_id, child_id) DO UPDATE SET reason = excluded.reason, "
-        "created_at = excluded.created_at, resolved = 0, resolved_at = NULL",
-        (setting_id, observation_id, child, reason, at),
-    )
-
-
-def consent_in_force(tx: Any, observation_id: str, children: set[str]) -> dict[UUID, bool]:
-    """Image consent of these children as it applies to this observation's media.
-
-    A child counts as consenting only with consent given and no hold on this
-    observation awaiting a manager's review.
-    """
-    if not children:
-        return {}
-    marks = ",".join("?" for _ in children)
-    ordered = sorted(children)
-    given = {
-        row[0] for row in tx.execute(
-            f"SELECT child_id FROM consent_view WHERE image_consent = 1 AND child_id IN ({marks})",
-            ordered,
-        ).fetchall()
-    }
-    held = {
-        row[0] for row in tx.execute(
-            "SELECT child_id FROM consent_holds WHERE observation_id = ?", (observation_id,)
-        ).fetchall()
-    }
-    return {UUID(c): (c in given and c not in held) for c in children}
-
-
-def _observations_showing(tx: Any, child: str) -> list[str]:
-    """Observations whose media show this child in another child's journey."""
-    found: set[str] = set()
-    if _has("media_children") and _has("observation_media"):
-        found.update(row[0] for row in tx.execute(
-            "SELECT DISTINCT om.observation_id FROM observation_media om "
-            "JOIN media_children mc ON mc.media_id = om.media_id "
-            "WHERE mc.child_id = ? AND om.child_id <> ?",
-            (child, child),
-        ).fetchall())
-    if _has("journey_media"):
-        for observation_id, journey_child, shows in tx.execute(
-            "SELECT observation_id, child_id, shows_children FROM journey_media "
-            "WHERE shows_children LIKE ?",
-            (f"%{child}%",),
-        ).fetchall():
-            if journey_child != child and child in _ids(shows):
-                found.add(str(observation_id))
-    return sorted(found)
-
-
-def _shown_in(tx: Any, observation_id: str) -> tuple[list[tuple], list[tuple], dict]:
-    """An observation's journey_media and observation_media rows, and who each media shows."""
-    journey_rows: list[tuple] = []
-    download_rows: list[tuple] = []
-    shows_of: dict[str, set[str]] = {}
-    if _has("journey_media"):
-        journey_rows = tx.execute(
-            "SELECT child_id, media_id, shows_children FROM journey_media "
-            "WHERE observation_id = ?", (observation_id,),
-        ).fetchall()
-        for _, media_id, shows in journey_rows:
-            shows_of.setdefault(str(media_id), set()).update(_ids(shows))
-    if _has("observation_media"):
-        download_rows = tx.execute(
-            "SELECT child_id, media_id FROM observation_media WHERE observation_id = ?",
-            (observation_id,),
-        ).fetchall()
-    if _has("media_children"):
-        media_ids = sorted({str(r[1]) for r in journey_rows} | {str(r[1]) for r in download_rows})
-        if media_ids:
-            marks = ",".join("?" for _ in media_ids)
-            for media_id, shown in tx.execute(
-                f"SELECT media_id, child_id FROM media_children WHERE media_id IN ({marks})",
-                media_ids,
-            ).fetchall():
-                shows_of.setdefault(str(media_id), set()).add(str(shown))
-    return journey_rows, download_rows, shows_of
-
-
-def refresh_visibility(tx: Any, observation_id: Any) -> None:
-    """Recompute, by the image rule, which of an observation's media each journey shows.
-
-    Sets `journey_media.hidden` and `observation_media.visible` from who the media
-    show (`media_children`, and the journey's `shows_children`), each child's consent
-    and the holds awaiting review. The journey projection may call this after writing
-    an observation's media rows, so that a hold also covers a newly approved revision.
-    """
-    observation_id = str(observation_id)
-    journey_rows, download_rows, shows_of = _shown_in(tx, observation_id)
-    allowed = consent_in_force(tx, observation_id, set().union(set(), *shows_of.values()))
-
-    def visible(journey_child: Any, media_id: Any) -> bool:
-        shows = {UUID(c) for c in shows_of.get(str(media_id), set())}
-        return media_visible_in(UUID(str(journey_child)), shows, allowed)
-
-    for journey_child, media_id, _ in journey_rows:
-        tx.execute(
-            "UPDATE journey_media SET hidden = ? "
-            "WHERE observation_id = ? AND media_id = ? AND child_id = ?",
-            (int(not visible(journey_child, media_id)), observation_id, media_id, journey_child),
-        )
-    for journey_child, media_id in download_rows:
-        tx.execute(
-            "UPDATE observation_media SET visible = ? "
-            "WHERE observation_id = ? AND media_id = ? AND child_id = ?",
-            (int(visible(journey_child, media_id)), observation_id, media_id, journey_child),
-        )
 
 
 # queries read by the HTTP adapters and the auth dependency
@@ -341,32 +142,3 @@ def consent_of_child(db: Any, child_id: UUID | str) -> dict:
             {"parent_id": p, "terms_version": int(v), "signed_at": s} for p, v, s in agreements
         ],
     }
-
-
-def open_reviews_of(db: Any, setting_id: UUID | str, observation_id: UUID | str) -> list[UUID]:
-    """The children whose consent change put this observation on the review list."""
-    rows = db.query(
-        "SELECT child_id FROM consent_reviews WHERE setting_id = ? AND observation_id = ? "
-        "AND resolved = 0",
-        (str(setting_id), str(observation_id)),
-    )
-    return [UUID(r[0]) for r in rows]
-
-
-def reviews(db: Any, setting_id: UUID | str, limit: int, after: tuple[str, str, str] | None,
-            include_resolved: bool = False) -> list[tuple]:
-    """The review list of a setting, oldest first, keyset-paginated."""
-    sql = (
-        "SELECT created_at, observation_id, child_id, reason, resolved, resolved_at "
-        "FROM consent_reviews WHERE setting_id = ?"
-    )
-    params: list[Any] = [str(setting_id)]
-    if not include_resolved:
-        sql += " AND resolved = 0"
-    if after is not None:
-        sql += (" AND (created_at > ? OR (created_at = ? AND (observation_id > ? OR "
-                "(observation_id = ? AND child_id > ?))))")
-        params += [after[0], after[0], after[1], after[1], after[2]]
-    sql += " ORDER BY created_at, observation_id, child_id LIMIT ?"
-    params.append(limit)
-    return db.query(sql, params)

@@ -19,10 +19,10 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from adapters.storage.database import Database
 from domain.aggregates.device import is_overdue
 from domain.opening_hours import DEFAULT_HOURS, DEFAULT_TIMEZONE, local
 from projections.devices import utc
+from storage.database import Database
 
 
 def _setting_hours(db: Database, setting_id: UUID) -> tuple[str, dict]:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from adapters.storage.database import Database, Tx
+from storage.database import Database, Tx
 
 log = logging.getLogger("journey.projections")
 

@@ -1,13 +1,13 @@
 """Journey views: the children list, each child's journey for staff and for parents,
 the moderation queue, assessments, and which journeys use which media.
 
-Listens to ChildJourney.*; writes children_view, journey_observations (one row per
-observation: its owner and which journeys show it), journey_revisions, journey_staff
-and journey_parent (one row per journey entry, with the entry pre-rendered as JSON),
-journey_comments, journey_media (the approved media of each parent entry, which the
-consent views hide when image consent is withdrawn), observation_media (who may
-download a photo: read by the media routes), moderation_queue and
-journey_assessments.
+Listens to ChildJourney.* (and to image consent, for the children list); writes
+children_view, journey_observations (one row per observation: its owner and which
+journeys show it), journey_revisions, journey_staff and journey_parent (one row per
+journey entry, with the entry pre-rendered as JSON), journey_comments,
+moderation_queue and journey_assessments. Which media each entry shows, as image
+consent allows, is `projections.media_visibility`'s (`journey_media`), read by the
+parents' page query.
 
 An entry row keeps `entry` (the JSON object without comments or media) and `head`:
 the same object with its comments, missing its closing brace, so that a read appends
@@ -31,7 +31,6 @@ from domain.aggregates.child_journey import (
     WARNINGS,
 )
 from projections.engine import Projection, handles
-from projections.media import OBSERVATION_MEDIA_SCHEMA
 
 
 def dumps(value: Any) -> str:
@@ -130,21 +129,6 @@ class JourneyViews(Projection):
             at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS comments_by_entry ON journey_comments "
         "(observation_id, child_id, at)",
-        """CREATE TABLE IF NOT EXISTS journey_media (
-            child_id TEXT NOT NULL,
-            observation_id TEXT NOT NULL,
-            media_id TEXT NOT NULL,
-            setting_id TEXT NOT NULL,
-            position INTEGER NOT NULL DEFAULT 0,
-            shows_children TEXT NOT NULL DEFAULT '[]',
-            hidden INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (child_id, observation_id, media_id))""",
-        "CREATE INDEX IF NOT EXISTS journey_media_by_observation ON journey_media "
-        "(observation_id)",
-        OBSERVATION_MEDIA_SCHEMA,
-        "CREATE INDEX IF NOT EXISTS observation_media_by_media ON observation_media (media_id)",
-        "CREATE INDEX IF NOT EXISTS observation_media_by_observation ON observation_media "
-        "(observation_id)",
         """CREATE TABLE IF NOT EXISTS moderation_queue (
             observation_id TEXT PRIMARY KEY,
             setting_id TEXT NOT NULL,
@@ -167,28 +151,30 @@ class JourneyViews(Projection):
         "(child_id, recorded_at)",
     )
     tables = ("children_view", "journey_observations", "journey_revisions", "journey_staff",
-              "journey_parent", "journey_comments", "journey_media", "observation_media",
-              "moderation_queue", "journey_assessments")
+              "journey_parent", "journey_comments", "moderation_queue", "journey_assessments")
 
     # children
 
     @handles("ChildJourney.Enrolled")
     def enrolled(self, event: Any, tx: Any) -> None:
         child = str(event.originator_id)
-        consent = 0
-        if _has("consent_view"):
-            row = tx.execute("SELECT image_consent FROM consent_view WHERE child_id = ?",
-                             (child,)).fetchone()
-            consent = int(row[0]) if row else 0
         tx.execute(
             "INSERT INTO children_view (child_id, setting_id, name, room, key_person_id, "
-            "date_of_birth, image_consent, left_on) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) "
+            "date_of_birth, image_consent, left_on) VALUES (?, ?, ?, ?, ?, ?, 0, NULL) "
             "ON CONFLICT (child_id) DO UPDATE SET setting_id = excluded.setting_id, "
             "name = excluded.name, room = excluded.room, "
             "key_person_id = excluded.key_person_id, date_of_birth = excluded.date_of_birth",
             (child, str(event.setting_id), event.name, event.room, str(event.key_person_id),
-             str(event.date_of_birth), consent),
+             str(event.date_of_birth)),
         )
+
+    @handles("ChildConsent.ImageConsentGiven")
+    def image_consent_given(self, event: Any, tx: Any) -> None:
+        _set_image_consent(tx, event.child_id, True)
+
+    @handles("ChildConsent.ImageConsentWithdrawn")
+    def image_consent_withdrawn(self, event: Any, tx: Any) -> None:
+        _set_image_consent(tx, event.child_id, False)
 
     @handles("ChildJourney.KeyPersonChanged")
     def key_person_changed(self, event: Any, tx: Any) -> None:
@@ -268,11 +254,9 @@ class JourneyViews(Projection):
     @handles("ChildJourney.ObservationRemoved")
     def removed(self, event: Any, tx: Any) -> None:
         observation_id = str(event.observation_id)
-        for table in ("journey_staff", "journey_parent", "journey_media", "journey_comments",
+        for table in ("journey_staff", "journey_parent", "journey_comments",
                       "moderation_queue", "journey_revisions"):
             tx.execute(f"DELETE FROM {table} WHERE observation_id = ?", (observation_id,))
-        tx.execute("UPDATE observation_media SET visible = 0, approved = 0 "
-                   "WHERE observation_id = ?", (observation_id,))
         tx.execute("UPDATE journey_observations SET removed = 1, staff_children = '[]', "
                    "parent_children = '[]' WHERE observation_id = ?", (observation_id,))
 
@@ -336,8 +320,7 @@ class JourneyViews(Projection):
         comments = _comments(tx, observation_id, names)
 
         for table, old, new in (("journey_staff", row[6], staff_children),
-                                ("journey_parent", row[7], parent_children),
-                                ("journey_media", row[7], parent_children)):
+                                ("journey_parent", row[7], parent_children)):
             for gone in set(json.loads(old or "[]")) - set(new):
                 tx.execute(f"DELETE FROM {table} WHERE child_id = ? AND observation_id = ?",
                            (gone, observation_id))
@@ -353,27 +336,7 @@ class JourneyViews(Projection):
             _upsert_entry(tx, "journey_parent", child, observation_id, setting_id,
                           _sort_key(approved["observed_on"], submitted_at, observation_id),
                           entry, comments.get(child, []), has_media=bool(approved["media"]))
-            tx.execute("DELETE FROM journey_media WHERE child_id = ? AND observation_id = ?",
-                       (child, observation_id))
-            shows = approved["shows_children"] or {}
-            tx.executemany(
-                "INSERT INTO journey_media (child_id, observation_id, media_id, setting_id, "
-                "position, shows_children, hidden) VALUES (?, ?, ?, ?, ?, ?, 0)",
-                [(child, observation_id, media_id, setting_id, position,
-                  dumps(_ids(shows.get(media_id))))
-                 for position, media_id in enumerate(approved["media"])],
-            )
 
-        tx.execute("DELETE FROM observation_media WHERE observation_id = ?", (observation_id,))
-        approved_media = set(approved["media"]) if approved else set()
-        tx.executemany(
-            "INSERT INTO observation_media (observation_id, media_id, child_id, setting_id, "
-            "approved, visible) VALUES (?, ?, ?, ?, ?, 1)",
-            [(observation_id, media_id, child, setting_id,
-              int(media_id in approved_media and child in parent_children))
-             for media_id in _unique(latest["media"], sorted(approved_media))
-             for child in staff_children],
-        )
         tx.execute("UPDATE journey_observations SET staff_children = ?, parent_children = ? "
                    "WHERE observation_id = ?",
                    (dumps(staff_children), dumps(parent_children), observation_id))
@@ -392,17 +355,11 @@ class JourneyViews(Projection):
         else:
             tx.execute("DELETE FROM moderation_queue WHERE observation_id = ?",
                        (observation_id,))
-        if approved_media and _has("consent_holds"):
-            from projections.consent import refresh_visibility
-
-            refresh_visibility(tx, observation_id)
 
 
-def _has(table: str) -> bool:
-    """Whether a registered projection keeps this table."""
-    from projections.registry import kept_tables
-
-    return table in kept_tables()
+def _set_image_consent(tx: Any, child_id: Any, given: bool) -> None:
+    tx.execute("UPDATE children_view SET image_consent = ? WHERE child_id = ?",
+               (int(given), str(child_id)))
 
 
 def _setting_of(tx: Any, child_id: Any) -> str:
@@ -456,7 +413,7 @@ def _comment_authors(tx: Any, observation_id: str) -> set[str]:
 
 def _names(tx: Any, account_ids: set[str]) -> dict[str, str]:
     wanted = sorted(a for a in account_ids if a)
-    if not wanted or not _has("accounts_view"):
+    if not wanted:
         return {}
     marks = ",".join("?" for _ in wanted)
     return dict(tx.execute(

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from functools import cache
-
+from projections.compliance import ComplianceView
+from projections.consent import ConsentViews
+from projections.devices import DevicesView
+from projections.diary import DiaryViews
 from projections.engine import Projection
+from projections.identity import IdentityViews
+from projections.journey import JourneyViews
+from projections.media import MediaView
+from projections.media_visibility import MediaVisibility
 
 
 def all_projections() -> list[Projection]:
     """A fresh instance of every projection."""
-    from projections.compliance import ComplianceView
-    from projections.consent import ConsentViews
-    from projections.devices import DevicesView
-    from projections.diary import DiaryViews
-    from projections.identity import IdentityViews
-    from projections.journey import JourneyViews
-    from projections.media import MediaView
-
     return [
         IdentityViews(),
         JourneyViews(),
@@ -24,11 +22,6 @@ def all_projections() -> list[Projection]:
         ConsentViews(),
         DiaryViews(),
         MediaView(),
+        MediaVisibility(),
         ComplianceView(),
     ]
-
-
-@cache
-def kept_tables() -> frozenset[str]:
-    """Every table some registered projection keeps."""
-    return frozenset(t for p in all_projections() for t in p.tables)

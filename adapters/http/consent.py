@@ -15,6 +15,7 @@ from adapters.http.paging import page_limit
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from projections import consent as views
+from projections import media_visibility
 
 
 class NewTerms(msgspec.Struct, forbid_unknown_fields=True):
@@ -106,7 +107,7 @@ def list_reviews(actor: Actor, services: Services, limit: int | None = None,
                  cursor: str | None = None, resolved: bool = False) -> dict:
     """Observations whose media were hidden by a change of image consent, oldest first."""
     size = page_limit(limit)
-    rows = views.reviews(services.db, actor.setting_id, size + 1, _after(cursor),
+    rows = media_visibility.reviews(services.db, actor.setting_id, size + 1, _after(cursor),
                          include_resolved=resolved)
     page = rows[:size]
     items = [
@@ -122,7 +123,7 @@ def list_reviews(actor: Actor, services: Services, limit: int | None = None,
 def resolve_review(observation_id: UUID, actor: Actor, services: Services) -> None:
     """A manager has reviewed the observation: with consent given again, its media come back
     into the other children's journeys; otherwise they stay hidden."""
-    children = views.open_reviews_of(services.db, actor.setting_id, observation_id)
+    children = media_visibility.open_reviews_of(services.db, actor.setting_id, observation_id)
     if not children:
         raise NotFound("This observation is not on the consent review list.")
     position = services.app.resolve_consent_reviews(

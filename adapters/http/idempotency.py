@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 
-from adapters.storage.database import Database, is_unique_violation
+from storage.database import Database, is_unique_violation
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS idempotent_responses (

@@ -26,6 +26,7 @@ from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
 from projections import journey as views
+from projections import media_visibility
 
 
 class FrameworkRef(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -293,15 +294,9 @@ def _without_withheld_media(services: Services, child_id: str, rows: list[tuple]
     Such media are listed under `withheld_media` so that staff know something was
     hidden (and why), without the media themselves appearing in this child's journey.
     """
-    hidden = services.db.query(
-        "SELECT observation_id, media_id FROM journey_media WHERE child_id = ? AND hidden = 1",
-        (child_id,),
-    )
-    if not hidden:
+    withheld = media_visibility.withheld_media(services.db, child_id)
+    if not withheld:
         return [(key, head + "}") for key, head in rows]
-    withheld: dict[str, set[str]] = {}
-    for observation_id, media_id in hidden:
-        withheld.setdefault(observation_id, set()).add(media_id)
     out = []
     for key, head in rows:
         entry = json.loads(head + "}")

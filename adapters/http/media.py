@@ -48,7 +48,8 @@ from adapters.storage.video_metadata import VideoScrubber
 from domain.access import require_media_visible
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
-from projections.media import media_row, media_uses
+from projections.media import media_row
+from projections.media_visibility import media_uses
 
 CACHE_CONTROL = "private, no-store"
 UNSUPPORTED = ("Only JPEG, PNG and HEIC photos and MP4 and QuickTime videos are accepted: "

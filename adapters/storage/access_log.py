@@ -11,7 +11,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from adapters.storage.database import Database
+from storage.database import Database
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS child_access_log (

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from adapters.storage.database import Database, is_unique_violation
+from storage.database import Database, is_unique_violation
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS child_keys (

@@ -19,7 +19,7 @@ from uuid import UUID
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from adapters.storage.database import Database
+from storage.database import Database
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS credentials (

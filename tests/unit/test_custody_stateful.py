@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from adapters.storage.database import SQLiteDatabase
 from domain.actor import SYSTEM, Actor
 from domain.aggregates.device import DAMAGE_KINDS, Device, is_overdue
 from domain.errors import Conflict, Forbidden, NotFound
@@ -27,6 +26,7 @@ from projections.custody_reports import custody_report, damage_report
 from projections.devices import DevicesView
 from projections.engine import Projections
 from projections.identity import IdentityViews
+from storage.database import SQLiteDatabase
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday morning
 

@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.storage.database import SQLiteDatabase
 from domain.actor import Actor
 from domain.aggregates.diary_day import DiaryDay
 from domain.aggregates.medication_permission import MedicationPermission
@@ -22,6 +21,7 @@ from domain.nursery import Nursery
 from projections import diary as views
 from projections.diary import DiaryViews, utc_text
 from projections.engine import Projections
+from storage.database import SQLiteDatabase
 
 TZ = "Europe/London"
 DAY = date(2026, 11, 25)

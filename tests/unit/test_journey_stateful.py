@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from adapters.storage.database import SQLiteDatabase
 from domain.actor import Actor
 from domain.aggregates.account import Account
 from domain.aggregates.child_journey import ChildJourney
@@ -23,6 +22,7 @@ from domain.errors import DomainError
 from domain.nursery import Nursery
 from projections.engine import Projections
 from projections.registry import all_projections
+from storage.database import SQLiteDatabase
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 PEOPLE = ("manager", "other_manager", "practitioner", "parent", "stranger_parent")
