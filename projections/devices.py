@@ -11,9 +11,12 @@ Times are stored as UTC ISO 8601 text, so that they compare as text on both engi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from projections.engine import Projection, handles
+from storage.database import Database
 
 
 def utc(moment: datetime) -> str:
@@ -166,6 +169,9 @@ class DevicesView(Projection):
                    (event.token_hash, str(event.originator_id)))
 
 
+# queries
+
+
 def every_device(db) -> list[dict]:
     """Every setting's devices, for the operator's command line: id, setting, label, kind,
     status and holder, oldest first."""
@@ -182,3 +188,24 @@ def devices_of_setting(db, setting_id) -> list[tuple]:
     return db.query(
         "SELECT device_id, label, kind, status, holder_account_id, held_since "
         "FROM devices_view WHERE setting_id = ? ORDER BY label, device_id", (str(setting_id),))
+
+
+@dataclass(frozen=True)
+class DeviceSeen:
+    """What the guard needs of a device: its setting, kind, status and holder."""
+
+    device_id: UUID
+    setting_id: UUID
+    kind: str
+    status: str
+    holder: str | None
+
+
+def device_by_token_hash(db: Database, digest: str) -> DeviceSeen | None:
+    """The device whose token has this hash, or None."""
+    row = db.query_one(
+        "SELECT device_id, setting_id, kind, status, holder_account_id FROM devices_view "
+        "WHERE token_hash = ?", (digest,))
+    if row is None:
+        return None
+    return DeviceSeen(UUID(row[0]), UUID(row[1]), row[2], row[3], row[4])

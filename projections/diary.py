@@ -16,8 +16,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from projections.engine import Projection, handles
+from projections.journey import child_names
+from storage.database import Database
 
 BOARD_NAPPY_KINDS = ("nappy", "toilet")
 
@@ -314,3 +317,90 @@ def board_row(entries: list[dict]) -> dict:
             {"entry_id": e["entry_id"], "medicine": e.get("medicine"), "dose": e.get("dose"),
              "at": e.get("at")} for e in live if e["kind"] == "medication"],
     }
+
+
+def medication_permissions(db: Database, child_id: UUID) -> list[dict]:
+    """The child's medication permissions, newest first."""
+    rows = db.query(
+        "SELECT permission_id, medicine, dose, valid_from, valid_until, source, recorded_by, "
+        "recorded_at FROM medication_permissions WHERE child_id = ? "
+        "ORDER BY recorded_at DESC, permission_id", (str(child_id),),
+    )
+    return [dict(zip(("permission_id", "medicine", "dose", "from", "until", "source",
+                      "recorded_by", "recorded_at"), row, strict=True)) for row in rows]
+
+
+def board_days(db: Database, setting_id: UUID, day: str, child_ids: list[str]
+               ) -> tuple[dict[str, list[dict]], dict[str, str | None]]:
+    """For the room board: each child's entries of the day (as staff see them), and when
+    each child's session ended."""
+    entries: dict[str, list[dict]] = {c: [] for c in child_ids}
+    ended: dict[str, str | None] = {}
+    if not child_ids:
+        return entries, ended
+    marks = ",".join("?" for _ in child_ids)
+    for row in db.query(
+        f"SELECT child_id, {ENTRY_COLUMNS} FROM diary_entries "
+        f"WHERE setting_id = ? AND date = ? AND child_id IN ({marks})",
+        [str(setting_id), day, *child_ids],
+    ):
+        entries[row[0]].append(entry_item(row[1:], staff=True))
+    for child, at in db.query(
+        f"SELECT child_id, session_ended_at FROM diary_days "
+        f"WHERE setting_id = ? AND date = ? AND child_id IN ({marks})",
+        [str(setting_id), day, *child_ids],
+    ):
+        ended[child] = at
+    return entries, ended
+
+
+def late_entries(db: Database, setting_id: UUID, date_from: str | None, date_to: str | None,
+                 after: tuple[str, str] | None, limit: int) -> tuple[int, list[dict]]:
+    """Entries recorded after the end of the child's session (or on a later day): how
+    many in all, and a page of them, newest day first, after (date, entry id)."""
+    where = "e.setting_id = ? AND e.late = 1"
+    params: list[Any] = [str(setting_id)]
+    if date_from is not None:
+        where += " AND e.date >= ?"
+        params.append(date_from)
+    if date_to is not None:
+        where += " AND e.date <= ?"
+        params.append(date_to)
+    count = db.query_one(f"SELECT COUNT(*) FROM diary_entries e WHERE {where}", params)
+    if after is not None:
+        where += " AND (e.date < ? OR (e.date = ? AND e.entry_id > ?))"
+        params += [after[0], after[0], after[1]]
+    rows = db.query(
+        "SELECT e.entry_id, e.child_id, e.date, e.kind, e.first_recorded_at, "
+        "e.recorded_by, d.session_ended_at, e.retracted FROM diary_entries e "
+        "JOIN diary_days d ON d.day_id = e.day_id "
+        f"WHERE {where} ORDER BY e.date DESC, e.entry_id LIMIT ?", [*params, limit],
+    )
+    names = child_names(db, {r[1] for r in rows})
+    items = [
+        {"entry_id": r[0], "child_id": r[1], "name": names.get(r[1], (None, None))[0],
+         "date": r[2], "kind": r[3], "recorded_at": r[4], "recorded_by": r[5],
+         "session_ended_at": r[6], "retracted": bool(r[7])}
+        for r in rows
+    ]
+    return (int(count[0]) if count else 0), items
+
+
+def unacknowledged_incidents(db: Database, setting_id: UUID, day: str) -> list[dict]:
+    """The day's incidents that no parent has acknowledged yet, in time order."""
+    rows = db.query(
+        "SELECT entry_id, child_id, at_utc, entry, recorded_by FROM diary_entries "
+        "WHERE setting_id = ? AND date = ? AND kind = 'incident' "
+        "AND retracted = 0 AND acknowledged_by = '[]' ORDER BY at_utc, entry_id",
+        (str(setting_id), day),
+    )
+    names = child_names(db, {r[1] for r in rows})
+    items = []
+    for entry_id, child, at_utc, entry, recorded_by in rows:
+        fields = json.loads(entry)
+        fields = fields if isinstance(fields, dict) else {}
+        name, room = names.get(child, (None, None))
+        items.append({"entry_id": entry_id, "child_id": child, "name": name, "room": room,
+                      "date": day, "at": fields.get("at") or at_utc,
+                      "what": fields.get("what"), "recorded_by": recorded_by})
+    return items

@@ -7,8 +7,11 @@ parent_children and support_grants.
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from uuid import UUID
 
 from projections.engine import Projection, handles
+from storage.database import Database
 
 
 class IdentityViews(Projection):
@@ -114,3 +117,64 @@ def staff_of_setting(db, setting_id) -> list[tuple[str, str, list[str]]]:
     staff = {"manager", "practitioner", "safeguarding_lead"}
     people = [(r[0], r[1], json.loads(r[2])) for r in rows]
     return [person for person in people if staff.intersection(person[2])]
+
+
+def account_status(db: Database, account_id: UUID) -> tuple[UUID, tuple[str, ...], bool] | None:
+    """An account's setting, roles and whether it is disabled; None if unknown."""
+    row = db.query_one(
+        "SELECT setting_id, roles, disabled FROM accounts_view WHERE account_id = ?",
+        (str(account_id),),
+    )
+    if row is None:
+        return None
+    return UUID(row[0]), tuple(json.loads(row[1])), bool(row[2])
+
+
+def support_until(db: Database, setting_id: UUID, account_id: UUID) -> datetime | None:
+    """Until when a manager lets this support account read the setting (None: no grant)."""
+    row = db.query_one(
+        "SELECT until FROM support_grants WHERE setting_id = ? AND account_id = ?",
+        (str(setting_id), str(account_id)),
+    )
+    return datetime.fromisoformat(row[0]) if row else None
+
+
+def children_of_parent(db: Database, parent_id: UUID) -> frozenset[UUID]:
+    """The children a parent account is linked to."""
+    rows = db.query("SELECT child_id FROM parent_children WHERE parent_id = ?",
+                    (str(parent_id),))
+    return frozenset(UUID(r[0]) for r in rows)
+
+
+def accounts_of_setting(db: Database, setting_id: UUID) -> list[dict]:
+    """The setting's accounts, oldest first."""
+    rows = db.query(
+        "SELECT account_id, email, display_name, roles, disabled FROM accounts_view "
+        "WHERE setting_id = ? ORDER BY created_at",
+        (str(setting_id),),
+    )
+    return [{"account_id": r[0], "email": r[1], "display_name": r[2],
+             "roles": json.loads(r[3]), "disabled": bool(r[4])} for r in rows]
+
+
+def active_managers(db: Database, setting_id: UUID) -> int:
+    """How many managers of the setting are not disabled (the four-eyes rule)."""
+    rows = db.query("SELECT roles FROM accounts_view WHERE setting_id = ? AND disabled = 0",
+                    (str(setting_id),))
+    return sum(1 for (roles,) in rows if "manager" in json.loads(roles))
+
+
+def setting_of(db: Database, setting_id: UUID) -> dict | None:
+    """A setting's name, timezone and opening hours (`days`); None if unknown."""
+    row = db.query_one("SELECT name, timezone, hours FROM settings_view WHERE setting_id = ?",
+                       (str(setting_id),))
+    if row is None:
+        return None
+    return {"name": row[0], "timezone": row[1], "days": json.loads(row[2])}
+
+
+def setting_timezone(db: Database, setting_id: UUID | str) -> str | None:
+    """A setting's timezone; None if unknown."""
+    row = db.query_one("SELECT timezone FROM settings_view WHERE setting_id = ?",
+                       (str(setting_id),))
+    return row[0] if row else None

@@ -20,7 +20,9 @@ id); pages are keyset on it, so a read is one indexed range scan of one child.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from domain.aggregates.child_journey import (
     APPROVED,
@@ -31,6 +33,8 @@ from domain.aggregates.child_journey import (
     WARNINGS,
 )
 from projections.engine import Projection, handles
+from projections.media_visibility import withheld_media
+from storage.database import Database
 
 
 def dumps(value: Any) -> str:
@@ -530,17 +534,71 @@ def _upsert_entry(tx: Any, table: str, child: str, observation_id: str, setting_
         )
 
 
-# queries read by the HTTP adapters
+# queries
 
 
-def child_row(db: Any, child_id: Any) -> tuple | None:
-    """(setting_id, name, room, key_person_id, date_of_birth, image_consent, left_on)."""
-    return db.query_one(
-        "SELECT setting_id, name, room, key_person_id, date_of_birth, image_consent, left_on "
-        "FROM children_view WHERE child_id = ?", (str(child_id),))
+def child_settings(db: Database, child_ids: Iterable[UUID]) -> dict[UUID, UUID]:
+    """The setting of each of these children that is known."""
+    ids = sorted({str(c) for c in child_ids})
+    if not ids:
+        return {}
+    rows = db.query(
+        f"SELECT child_id, setting_id FROM children_view WHERE child_id IN ({_marks(ids)})", ids)
+    return {UUID(child): UUID(setting) for child, setting in rows}
 
 
-def observation_owner(db: Any, observation_id: Any) -> tuple[str, str, list[str]] | None:
+def child_setting(db: Database, child_id: UUID | str) -> UUID | None:
+    """The setting a child belongs to; None if unknown."""
+    row = db.query_one("SELECT setting_id FROM children_view WHERE child_id = ?",
+                       (str(child_id),))
+    return UUID(row[0]) if row else None
+
+
+def children_page(db: Database, setting_id: UUID, only: Iterable[UUID] | None,
+                  after: tuple[str, str] | None, limit: int) -> list[dict]:
+    """Children of a setting (`only` these, when given), by name then id, after the
+    (name, child id) of the last one of the previous page."""
+    where, params = "setting_id = ?", [str(setting_id)]
+    if only is not None:
+        mine = sorted(str(c) for c in only)
+        if not mine:
+            return []
+        where += f" AND child_id IN ({_marks(mine)})"
+        params += mine
+    if after:
+        where += " AND (name > ? OR (name = ? AND child_id > ?))"
+        params += [after[0], after[0], after[1]]
+    rows = db.query(
+        "SELECT child_id, name, room, key_person_id, date_of_birth, image_consent, left_on "
+        f"FROM children_view WHERE {where} ORDER BY name, child_id LIMIT ?", (*params, limit))
+    return [{"child_id": r[0], "name": r[1], "room": r[2], "key_person_id": r[3],
+             "date_of_birth": r[4], "image_consent": bool(r[5]), "left_on": r[6]}
+            for r in rows]
+
+
+def room_children(db: Database, setting_id: UUID, room: str, day: str,
+                  after: tuple[str, str] | None, limit: int) -> list[tuple[str, str]]:
+    """(child id, name) of the children in a room on a day (not left before it), by name."""
+    sql = ("SELECT child_id, name FROM children_view WHERE setting_id = ? AND room = ? "
+           "AND (left_on IS NULL OR left_on >= ?)")
+    params: list[Any] = [str(setting_id), room, day]
+    if after is not None:
+        sql += " AND (name > ? OR (name = ? AND child_id > ?))"
+        params += [after[0], after[0], after[1]]
+    return db.query(sql + " ORDER BY name, child_id LIMIT ?", [*params, limit])
+
+
+def child_names(db: Database, child_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """(name, room) of each of these children that is known."""
+    ids = sorted(set(child_ids))
+    if not ids:
+        return {}
+    rows = db.query(
+        f"SELECT child_id, name, room FROM children_view WHERE child_id IN ({_marks(ids)})", ids)
+    return {child: (name, room) for child, name, room in rows}
+
+
+def observation_owner(db: Database, observation_id: Any) -> tuple[str, str, list[str]] | None:
     """(owner child id, setting id, children whose staff journeys show it), if not removed."""
     row = db.query_one(
         "SELECT owner_child_id, setting_id, staff_children FROM journey_observations "
@@ -548,27 +606,72 @@ def observation_owner(db: Any, observation_id: Any) -> tuple[str, str, list[str]
     return (row[0], row[1], json.loads(row[2] or "[]")) if row else None
 
 
-def parent_page(db: Any, child_id: str, after: str | None, limit: int) -> list[tuple]:
+def parent_page(db: Database, child_id: str, after: str | None, limit: int
+                ) -> list[tuple[str, str]]:
     """A page of the child's parent journey, newest first, in one indexed query:
-    (sort_key, head, media ids joined by commas or None) rows. The caller has already
-    checked that the child is visible (see `adapters.http.auth`)."""
+    (sort key, entry as JSON) rows, each entry with the media image consent lets this
+    journey show. The caller has already checked that the child is visible."""
     where = "child_id = ?" + (" AND sort_key < ?" if after else "")
     params: tuple = (child_id, after, limit) if after else (child_id, limit)
-    return db.query(
+    rows = db.query(
         "SELECT e.sort_key, e.head, CASE WHEN e.has_media = 1 THEN "
         f"(SELECT {db.group_concat}(media_id, ',') FROM (SELECT m.media_id FROM journey_media m "
         "WHERE m.child_id = e.child_id AND m.observation_id = e.observation_id "
         "AND m.hidden = 0 ORDER BY m.position) ordered) END "
         f"FROM journey_parent e WHERE {where} ORDER BY e.sort_key DESC LIMIT ?", params)
+    return [(key, f'{head},"media":{json.dumps(media.split(",")) if media else "[]"}}}')
+            for key, head, media in rows]
 
 
-def staff_page(db: Any, child_id: str, after: str | None, limit: int) -> list[tuple]:
-    """A page of the child's staff journey, newest first: (sort_key, head) rows."""
+def staff_page(db: Database, child_id: str, after: str | None, limit: int
+               ) -> list[tuple[str, str]]:
+    """A page of the child's staff journey, newest first: (sort key, entry as JSON) rows.
+
+    Media withheld from this journey for lack of image consent are left out and listed
+    under `withheld_media`, so staff know something was hidden, and why."""
     where = "child_id = ?" + (" AND sort_key < ?" if after else "")
     params: tuple = (child_id, after, limit) if after else (child_id, limit)
-    return db.query(
+    rows = db.query(
         f"SELECT sort_key, head FROM journey_staff WHERE {where} "
         "ORDER BY sort_key DESC LIMIT ?", params)
+    withheld = withheld_media(db, child_id) if rows else {}
+    if not withheld:
+        return [(key, head + "}") for key, head in rows]
+    out = []
+    for key, head in rows:
+        entry = json.loads(head + "}")
+        held = withheld.get(str(entry.get("observation_id")))
+        if held:
+            entry["media"] = [m for m in entry.get("media") or [] if m not in held]
+            entry["withheld_media"] = sorted(held)
+            entry["withheld_reason"] = (
+                "Hidden from this journey: a child in these media has no image consent."
+            )
+        out.append((key, json.dumps(entry)))
+    return out
+
+
+def moderation_page(db: Database, setting_id: UUID, after: str | None, limit: int
+                    ) -> list[tuple[str, str]]:
+    """Pending revisions of the setting, oldest first: (sort key, entry as JSON) rows."""
+    where = "setting_id = ?" + (" AND sort_key > ?" if after else "")
+    params = (str(setting_id), after) if after else (str(setting_id),)
+    return db.query(f"SELECT sort_key, entry FROM moderation_queue WHERE {where} "
+                    "ORDER BY sort_key LIMIT ?", (*params, limit))
+
+
+def assessments_page(db: Database, child_id: UUID, after: str | None, limit: int
+                     ) -> list[dict]:
+    """The child's assessments, newest first, after the `recorded_at|assessment_id` key."""
+    where = "child_id = ?" + (" AND recorded_at || '|' || assessment_id < ?" if after else "")
+    params = (str(child_id), after) if after else (str(child_id),)
+    rows = db.query(
+        "SELECT assessment_id, period, kind, judgements, summary, author_id, recorded_at "
+        f"FROM journey_assessments WHERE {where} "
+        "ORDER BY recorded_at DESC, assessment_id DESC LIMIT ?", (*params, limit))
+    return [{"assessment_id": r[0], "period": r[1], "kind": r[2],
+             "judgements": json.loads(r[3]), "summary": r[4], "author_id": r[5],
+             "recorded_at": r[6]} for r in rows]
 
 
 def rooms_of_setting(db: Any, setting_id: Any) -> list[tuple[str, int]]:
@@ -582,3 +685,7 @@ def is_room(db: Any, setting_id: Any, room: str) -> bool:
     """Whether any child of the setting is, or was, in this room (names match exactly)."""
     return db.query_one("SELECT 1 FROM children_view WHERE setting_id = ? AND room = ? LIMIT 1",
                         (str(setting_id), room)) is not None
+
+
+def _marks(values: list) -> str:
+    return ",".join("?" for _ in values)

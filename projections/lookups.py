@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
+from projections import identity, journey
+
 T = TypeVar("T")
 
 LIMIT = 10_000  # entries kept before the cache starts afresh
@@ -39,18 +41,10 @@ class Lookups:
 
     def child_setting(self, child_id: UUID) -> UUID | None:
         """The setting a child belongs to (None if unknown)."""
-        def load() -> UUID | None:
-            row = self.db.query_one(
-                "SELECT setting_id FROM children_view WHERE child_id = ?", (str(child_id),))
-            return UUID(row[0]) if row else None
-
-        return self.cached(("child", child_id), ("journey",), load)
+        return self.cached(("child", child_id), ("journey",),
+                           lambda: journey.child_setting(self.db, child_id))
 
     def setting_timezone(self, setting_id: UUID | str) -> str | None:
         """The setting's timezone (None if unknown)."""
-        def load() -> str | None:
-            row = self.db.query_one(
-                "SELECT timezone FROM settings_view WHERE setting_id = ?", (str(setting_id),))
-            return row[0] if row else None
-
-        return self.cached(("timezone", str(setting_id)), ("identity",), load)
+        return self.cached(("timezone", str(setting_id)), ("identity",),
+                           lambda: identity.setting_timezone(self.db, setting_id))

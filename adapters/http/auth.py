@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -23,7 +22,9 @@ from domain import access
 from domain.actor import Actor
 from domain.errors import Forbidden, NotFound
 from domain.opening_hours import is_open
+from projections import identity
 from projections.consent import signed_children
+from projections.devices import DeviceSeen, device_by_token_hash
 
 DEVICE_MISSING = (
     "Staff may use the system only from the setting's equipment: send the "
@@ -36,15 +37,6 @@ TABLET_NOT_HELD = (
 SESSION_REUSE_SECONDS = 1.0
 
 OUTSIDE_HOURS = "The system is only available to staff during the setting's opening hours."
-
-
-@dataclass(frozen=True)
-class DeviceSeen:
-    device_id: UUID
-    setting_id: UUID
-    kind: str
-    status: str
-    holder: str | None
 
 
 def bearer(request: Request) -> str | None:
@@ -65,44 +57,15 @@ class Gatekeeper:
         self.lookups = services.lookups
         self._sessions: dict[str, tuple] = {}
 
-    def account(self, account_id: UUID) -> tuple[UUID, tuple[str, ...], bool] | None:
-        row = self.db.query_one(
-            "SELECT setting_id, roles, disabled FROM accounts_view WHERE account_id = ?",
-            (str(account_id),),
-        )
-        if row is None:
-            return None
-        return UUID(row[0]), tuple(json.loads(row[1])), bool(row[2])
-
     def device(self, token: str) -> DeviceSeen | None:
         from adapters.storage.credentials import token_hash
 
-        row = self.db.query_one(
-            "SELECT device_id, setting_id, kind, status, holder_account_id FROM devices_view "
-            "WHERE token_hash = ?",
-            (token_hash(token),),
-        )
-        if row is None:
-            return None
-        return DeviceSeen(UUID(row[0]), UUID(row[1]), row[2], row[3], row[4])
-
-    def support_until(self, setting_id: UUID, account_id: UUID) -> datetime | None:
-        row = self.db.query_one(
-            "SELECT until FROM support_grants WHERE setting_id = ? AND account_id = ?",
-            (str(setting_id), str(account_id)),
-        )
-        return datetime.fromisoformat(row[0]) if row else None
-
-    def children(self, parent_id: UUID) -> frozenset[UUID]:
-        rows = self.db.query(
-            "SELECT child_id FROM parent_children WHERE parent_id = ?", (str(parent_id),)
-        )
-        return frozenset(UUID(r[0]) for r in rows)
+        return device_by_token_hash(self.db, token_hash(token))
 
     def _family(self, parent_id: UUID, setting_id: UUID) -> tuple[frozenset, frozenset]:
         """The parent's linked children, and those with a current signed agreement."""
         def load() -> tuple[frozenset, frozenset]:
-            children = self.children(parent_id)
+            children = identity.children_of_parent(self.db, parent_id)
             agreed = frozenset(signed_children(self.db, parent_id, setting_id)) & children
             return children, agreed
 
@@ -116,14 +79,6 @@ class Gatekeeper:
             raise NotFound() from None
         access.require_child_visible(actor, self.lookups.child_setting(child), child,
                                      agreement=agreement)
-
-    SESSION_SQL = (
-        "SELECT s.account_id, s.last_seen_at, s.expires_at, a.setting_id, a.roles, a.disabled,"
-        " st.hours, st.timezone FROM sessions s"
-        " JOIN accounts_view a ON a.account_id = s.account_id"
-        " LEFT JOIN settings_view st ON st.setting_id = a.setting_id"
-        " WHERE s.token_hash = ?"
-    )
 
     def _session(self, digest: str) -> tuple | None:
         """The session's row joined with its account and setting, or None.
@@ -139,7 +94,7 @@ class Gatekeeper:
         seen = self._sessions.get(digest)
         if seen is not None and seen[0] == stamp and time.monotonic() < seen[1]:
             return seen[2]
-        row = self.db.query_one(self.SESSION_SQL, (digest,))
+        row = self.credentials.session_row(digest)
         if row is not None:
             if len(self._sessions) > 10_000:
                 self._sessions.clear()
@@ -177,7 +132,7 @@ class Gatekeeper:
             if row[6] is None or not is_open(json.loads(row[6]), row[7], now):
                 raise Forbidden(OUTSIDE_HOURS)
         elif actor.is_support:
-            granted_until = self.support_until(setting_id, account_id)
+            granted_until = identity.support_until(self.db, setting_id, account_id)
         else:
             children, agreed = self._family(account_id, setting_id)
             actor = Actor(account_id, setting_id, roles, None, children, agreed)

@@ -21,7 +21,7 @@ from adapters.http.paging import page_limit
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from projections import diary as views
-from projections.journey import is_room
+from projections.journey import is_room, room_children
 
 DAY = "/children/{child_id:uuid}/diary/{date:date}"
 
@@ -199,14 +199,7 @@ def list_permissions(child_id: UUID, actor: Actor, services: Services,
                      limit: int | None = None, cursor: str | None = None) -> dict:
     """The child's medication permissions, newest first."""
     _visible_child(services, actor, child_id)
-    rows = services.db.query(
-        "SELECT permission_id, medicine, dose, valid_from, valid_until, source, recorded_by, "
-        "recorded_at FROM medication_permissions WHERE child_id = ? "
-        "ORDER BY recorded_at DESC, permission_id", (str(child_id),),
-    )
-    items = [dict(zip(("permission_id", "medicine", "dose", "from", "until", "source",
-                       "recorded_by", "recorded_at"), row, strict=True)) for row in rows]
-    return _offset_page(items, limit, cursor)
+    return _offset_page(views.medication_permissions(services.db, child_id), limit, cursor)
 
 
 @get(DAY, opt={"permission": "diary.read"}, sync_to_thread=True)
@@ -242,34 +235,12 @@ def room_board(room: str, actor: Actor, services: Services,
     day = date or _today(services, actor.setting_id)
     size = page_limit(limit)
     after = _decode_cursor(cursor, 2)
-    sql = ("SELECT child_id, name FROM children_view WHERE setting_id = ? AND room = ? "
-           "AND (left_on IS NULL OR left_on >= ?)")
-    params: list[Any] = [str(actor.setting_id), room, day.isoformat()]
-    if after is not None:
-        sql += " AND (name > ? OR (name = ? AND child_id > ?))"
-        params += [after[0], after[0], after[1]]
-    children = services.db.query(sql + " ORDER BY name, child_id LIMIT ?",
-                                 [*params, size + 1])
+    children = room_children(services.db, actor.setting_id, room, day.isoformat(),
+                             (after[0], after[1]) if after is not None else None, size + 1)
     more = len(children) > size
     children = children[:size]
-    by_child: dict[str, list[dict]] = {c[0]: [] for c in children}
-    ended: dict[str, str | None] = {}
-    if children:
-        marks = ",".join("?" for _ in children)
-        ids = [c[0] for c in children]
-        rows = services.db.query(
-            f"SELECT child_id, {views.ENTRY_COLUMNS} FROM diary_entries "
-            f"WHERE setting_id = ? AND date = ? AND child_id IN ({marks})",
-            [str(actor.setting_id), day.isoformat(), *ids],
-        )
-        for row in rows:
-            by_child[row[0]].append(views.entry_item(row[1:], staff=True))
-        for child, at in services.db.query(
-            f"SELECT child_id, session_ended_at FROM diary_days "
-            f"WHERE setting_id = ? AND date = ? AND child_id IN ({marks})",
-            [str(actor.setting_id), day.isoformat(), *ids],
-        ):
-            ended[child] = at
+    by_child, ended = views.board_days(services.db, actor.setting_id, day.isoformat(),
+                                       [c[0] for c in children])
     items = [
         {"child_id": child_id, "name": name, "session_ended_at": ended.get(child_id),
          **views.board_row(by_child[child_id])}
@@ -286,41 +257,17 @@ def late_diary(actor: Actor, services: Services,
                limit: int | None = None, cursor: str | None = None) -> dict:
     """Diary entries recorded after the end of the child's session (or on a later day),
     newest day first, with their count."""
-    where = "e.setting_id = ? AND e.late = 1"
-    params: list[Any] = [str(actor.setting_id)]
-    if date_from is not None:
-        where += " AND e.date >= ?"
-        params.append(date_from.isoformat())
-    if date_to is not None:
-        where += " AND e.date <= ?"
-        params.append(date_to.isoformat())
-    count_row = services.db.query_one(
-        f"SELECT COUNT(*) FROM diary_entries e WHERE {where}", params)
     size = page_limit(limit)
     after = _decode_cursor(cursor, 2)
-    page_where = where
-    page_params = list(params)
-    if after is not None:
-        page_where += " AND (e.date < ? OR (e.date = ? AND e.entry_id > ?))"
-        page_params += [after[0], after[0], after[1]]
-    rows = services.db.query(
-        "SELECT e.entry_id, e.child_id, c.name, e.date, e.kind, e.first_recorded_at, "
-        "e.recorded_by, d.session_ended_at, e.retracted FROM diary_entries e "
-        "JOIN diary_days d ON d.day_id = e.day_id "
-        "LEFT JOIN children_view c ON c.child_id = e.child_id "
-        f"WHERE {page_where} ORDER BY e.date DESC, e.entry_id LIMIT ?",
-        [*page_params, size + 1],
-    )
-    more = len(rows) > size
-    rows = rows[:size]
-    items = [
-        {"entry_id": r[0], "child_id": r[1], "name": r[2], "date": r[3], "kind": r[4],
-         "recorded_at": r[5], "recorded_by": r[6], "session_ended_at": r[7],
-         "retracted": bool(r[8])}
-        for r in rows
-    ]
-    return {"count": int(count_row[0]) if count_row else 0, "items": items,
-            "next_cursor": _encode_cursor(rows[-1][3], rows[-1][0]) if more else None}
+    count, items = views.late_entries(
+        services.db, actor.setting_id, date_from.isoformat() if date_from else None,
+        date_to.isoformat() if date_to else None,
+        (after[0], after[1]) if after is not None else None, size + 1)
+    more = len(items) > size
+    items = items[:size]
+    return {"count": count, "items": items,
+            "next_cursor": _encode_cursor(items[-1]["date"], items[-1]["entry_id"])
+            if more else None}
 
 
 @get("/reports/incidents/unacknowledged", opt={"permission": "report.incidents"},
@@ -330,20 +277,7 @@ def unacknowledged_incidents(actor: Actor, services: Services,
                              limit: int | None = None, cursor: str | None = None) -> dict:
     """Incidents of the day (today by default) that no parent has acknowledged yet."""
     day = date or _today(services, actor.setting_id)
-    rows = services.db.query(
-        "SELECT e.entry_id, e.child_id, c.name, c.room, e.at_utc, e.entry, e.recorded_by "
-        "FROM diary_entries e LEFT JOIN children_view c ON c.child_id = e.child_id "
-        "WHERE e.setting_id = ? AND e.date = ? AND e.kind = 'incident' "
-        "AND e.retracted = 0 AND e.acknowledged_by = '[]' ORDER BY e.at_utc, e.entry_id",
-        (str(actor.setting_id), day.isoformat()),
-    )
-    items = []
-    for entry_id, child, name, room, at_utc, entry, recorded_by in rows:
-        fields = json.loads(entry)
-        fields = fields if isinstance(fields, dict) else {}
-        items.append({"entry_id": entry_id, "child_id": child, "name": name, "room": room,
-                      "date": day.isoformat(), "at": fields.get("at") or at_utc,
-                      "what": fields.get("what"), "recorded_by": recorded_by})
+    items = views.unacknowledged_incidents(services.db, actor.setting_id, day.isoformat())
     page = _offset_page(items, limit, cursor)
     return {"date": day.isoformat(), **page}
 

@@ -22,6 +22,7 @@ from adapters.storage.credentials import (
 from domain.actor import Actor
 from domain.aggregates.account import check_password, normalise_email
 from domain.errors import NotFound
+from projections import identity as identity_views
 
 FAILED_LOGIN_DELAY = 0.25  # seconds per recent failure, at most 2 s
 
@@ -84,7 +85,7 @@ def login(data: Login, request: Request, services: Services) -> LoggedIn:
             headers={"Retry-After": str(locked.retry_after)},
         )
     account_id = services.credentials.verify(email, data.password)
-    found = request.app.state.gatekeeper.account(account_id) if account_id else None
+    found = identity_views.account_status(services.db, account_id) if account_id else None
     if account_id is None or found is None:
         failures = services.credentials.record_failure(subjects[0], ACCOUNT_LIMIT, now)
         services.credentials.record_failure(subjects[1], ADDRESS_LIMIT, now)
@@ -127,17 +128,8 @@ def create_account(data: NewAccount, actor: Actor, services: Services) -> dict:
 @get("/accounts", opt={"permission": "account.list"}, sync_to_thread=True)
 def list_accounts(actor: Actor, services: Services) -> dict:
     """The setting's accounts (managers)."""
-    rows = services.db.query(
-        "SELECT account_id, email, display_name, roles, disabled FROM accounts_view "
-        "WHERE setting_id = ? ORDER BY created_at",
-        (str(actor.setting_id),),
-    )
-    items = [
-        {"account_id": r[0], "email": r[1], "display_name": r[2],
-         "roles": msgspec.json.decode(r[3]), "disabled": bool(r[4])}
-        for r in rows
-    ]
-    return {"items": items, "next_cursor": None}
+    return {"items": identity_views.accounts_of_setting(services.db, actor.setting_id),
+            "next_cursor": None}
 
 
 @post("/accounts/{account_id:uuid}/disable", opt={"permission": "account.disable"},
@@ -199,14 +191,10 @@ def revoke_support_access(account_id: UUID, actor: Actor, services: Services) ->
 @get("/setting", opt={"permission": "setting.terms.read"}, sync_to_thread=True)
 def read_setting(actor: Actor, services: Services) -> dict:
     """The caller's setting: name, timezone and opening hours."""
-    row = services.db.query_one(
-        "SELECT name, timezone, hours FROM settings_view WHERE setting_id = ?",
-        (str(actor.setting_id),),
-    )
-    if row is None:
+    found = identity_views.setting_of(services.db, actor.setting_id)
+    if found is None:
         raise NotFound()
-    return {"setting_id": actor.setting_id, "name": row[0], "timezone": row[1],
-            "days": msgspec.json.decode(row[2])}
+    return {"setting_id": actor.setting_id, **found}
 
 
 

@@ -26,7 +26,7 @@ from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
 from projections import journey as views
-from projections import media_visibility
+from projections.identity import active_managers
 
 
 class FrameworkRef(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -133,31 +133,18 @@ def list_children(actor: Actor, services: Services, limit: int | None = None,
     """Staff: the setting's children; a parent: their own. Ordered by name."""
     size = page_limit(limit)
     after = decode_cursor(cursor)
-    where, params = "setting_id = ?", [str(actor.setting_id)]
-    if not (actor.is_staff or actor.is_support):
-        mine = sorted(str(c) for c in actor.children)
-        if not mine:
-            return {"items": [], "next_cursor": None}
-        where += f" AND child_id IN ({','.join('?' for _ in mine)})"
-        params += mine
-    if after:
-        name, _, child = after.rpartition("|")
-        where += " AND (name > ? OR (name = ? AND child_id > ?))"
-        params += [name, name, child]
-    rows = services.db.query(
-        "SELECT child_id, name, room, key_person_id, date_of_birth, image_consent, left_on "
-        f"FROM children_view WHERE {where} ORDER BY name, child_id LIMIT ?",
-        (*params, size + 1))
+    everyone = actor.is_staff or actor.is_support
+    rows = views.children_page(services.db, actor.setting_id,
+                               None if everyone else actor.children,
+                               tuple(after.rsplit("|", 1)) if after else None, size + 1)
     items = [
-        {"child_id": r[0], "name": r[1], "room": r[2], "key_person_id": r[3],
-         "date_of_birth": r[4], "image_consent": bool(r[5]), "left_on": r[6],
-         **({} if actor.is_staff or actor.is_support
-            else {"agreement_signed": UUID(r[0]) in actor.agreed_children})}
+        {**r, **({} if everyone
+                 else {"agreement_signed": UUID(r["child_id"]) in actor.agreed_children})}
         for r in rows[:size]
     ]
     more = len(rows) > size
     return {"items": items,
-            "next_cursor": encode_cursor(f"{rows[size - 1][1]}|{rows[size - 1][0]}")
+            "next_cursor": encode_cursor(f"{rows[size - 1]['name']}|{rows[size - 1]['child_id']}")
             if more else None}
 
 
@@ -211,14 +198,6 @@ def revise_observation(child_id: UUID, observation_id: UUID, data: ObservationCh
             "warnings": warnings}
 
 
-def _managers(services: Services, setting_id: UUID) -> int:
-    """How many active managers the setting has (for the four-eyes rule)."""
-    rows = services.db.query(
-        "SELECT roles FROM accounts_view WHERE setting_id = ? AND disabled = 0",
-        (str(setting_id),))
-    return sum(1 for (roles,) in rows if "manager" in json.loads(roles))
-
-
 @post("/observations/{observation_id:uuid}/approve",
       opt={"permission": "observation.moderate"}, sync_to_thread=True, status_code=204)
 def approve_observation(observation_id: UUID, data: Moderation, actor: Actor,
@@ -226,7 +205,7 @@ def approve_observation(observation_id: UUID, data: Moderation, actor: Actor,
     """A manager approves a pending revision into the journeys."""
     owner = _observation_in(services, actor, None, observation_id)
     position = services.app.approve_observation(
-        UUID(owner), observation_id, data.revision, _managers(services, actor.setting_id),
+        UUID(owner), observation_id, data.revision, active_managers(services.db, actor.setting_id),
         actor, services.clock())
     services.projections.wait_for(position)
 
@@ -260,12 +239,8 @@ def moderation_queue(actor: Actor, services: Services, limit: int | None = None,
     approved revision."""
     size = page_limit(limit)
     after = decode_cursor(cursor)
-    where = "setting_id = ?" + (" AND sort_key > ?" if after else "")
-    params = (str(actor.setting_id), after) if after else (str(actor.setting_id),)
-    rows = services.db.query(
-        f"SELECT sort_key, entry FROM moderation_queue WHERE {where} "
-        "ORDER BY sort_key LIMIT ?", (*params, size + 1))
-    return page_response(rows, size)
+    return page_response(views.moderation_page(services.db, actor.setting_id, after, size + 1),
+                         size)
 
 
 # the journey
@@ -282,33 +257,7 @@ def journey(child_id: UUID, actor: Actor, services: Services, limit: int | None 
     staff = actor.is_staff or actor.is_support
     read = views.staff_page if staff else views.parent_page
     rows = read(services.db, str(child_id), after, size + 1)  # child checked by `actor`
-    if staff:
-        return page_response(_without_withheld_media(services, str(child_id), rows), size)
-    return parent_journey(rows, size)
-
-
-def _without_withheld_media(services: Services, child_id: str, rows: list[tuple]
-                            ) -> list[tuple[str, str]]:
-    """Staff entries, minus media withheld from this journey for lack of image consent.
-
-    Such media are listed under `withheld_media` so that staff know something was
-    hidden (and why), without the media themselves appearing in this child's journey.
-    """
-    withheld = media_visibility.withheld_media(services.db, child_id)
-    if not withheld:
-        return [(key, head + "}") for key, head in rows]
-    out = []
-    for key, head in rows:
-        entry = json.loads(head + "}")
-        held = withheld.get(str(entry.get("observation_id")))
-        if held:
-            entry["media"] = [m for m in entry.get("media") or [] if m not in held]
-            entry["withheld_media"] = sorted(held)
-            entry["withheld_reason"] = (
-                "Hidden from this journey: a child in these media has no image consent."
-            )
-        out.append((key, json.dumps(entry)))
-    return out
+    return page_response(rows, size)
 
 
 def page_response(rows: list[tuple[str, str]], size: int) -> Response:
@@ -318,13 +267,6 @@ def page_response(rows: list[tuple[str, str]], size: int) -> Response:
     body = (f'{{"items":[{",".join(entry for _, entry in rows[:size])}],'
             f'"next_cursor":{json.dumps(cursor)}}}')
     return _json(body.encode())
-
-
-def parent_journey(rows: list[tuple], size: int) -> Response:
-    """The parent page from (sort_key, head, media ids) rows: each head gets its media."""
-    return page_response(
-        [(key, f'{head},"media":{json.dumps(media.split(",")) if media else "[]"}}}')
-         for key, head, media in rows], size)
 
 
 # comments
@@ -374,20 +316,11 @@ def list_assessments(child_id: UUID, actor: Actor, services: Services,
     """The child's assessments, newest first."""
     size = page_limit(limit)
     after = decode_cursor(cursor)
-    where = "child_id = ?" + (" AND recorded_at || '|' || assessment_id < ?" if after else "")
-    params = (str(child_id), after) if after else (str(child_id),)
-    rows = services.db.query(
-        "SELECT assessment_id, period, kind, judgements, summary, author_id, recorded_at "
-        f"FROM journey_assessments WHERE {where} "
-        "ORDER BY recorded_at DESC, assessment_id DESC LIMIT ?", (*params, size + 1))
-    items = [
-        {"assessment_id": r[0], "period": r[1], "kind": r[2], "judgements": json.loads(r[3]),
-         "summary": r[4], "author_id": r[5], "recorded_at": r[6]}
-        for r in rows[:size]
-    ]
+    rows = views.assessments_page(services.db, child_id, after, size + 1)
     last = rows[size - 1] if len(rows) > size else None
-    return {"items": items,
-            "next_cursor": encode_cursor(f"{last[6]}|{last[0]}") if last else None}
+    return {"items": rows[:size],
+            "next_cursor": encode_cursor(f"{last['recorded_at']}|{last['assessment_id']}")
+            if last else None}
 
 
 # the framework

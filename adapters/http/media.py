@@ -48,6 +48,7 @@ from adapters.storage.video_metadata import VideoScrubber
 from domain.access import require_media_visible
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound, TooLarge, UnsupportedMedia
+from projections.journey import child_settings
 from projections.media import media_row
 from projections.media_visibility import media_uses
 
@@ -77,16 +78,6 @@ def parse_children(header: str | None) -> list[UUID]:
     except ValueError:
         raise Invalid("The header X-Children must list child ids (UUIDs) separated by "
                       "commas.", "X-Children") from None
-
-
-def _child_settings(services: Services, children: list[UUID]) -> dict[UUID, UUID]:
-    if not children:
-        return {}
-    marks = ",".join("?" for _ in children)
-    rows = services.db.query(
-        f"SELECT child_id, setting_id FROM children_view WHERE child_id IN ({marks})",
-        [str(c) for c in children])
-    return {UUID(child): UUID(setting) for child, setting in rows}
 
 
 class _Body:
@@ -212,7 +203,7 @@ async def upload_media(request: Request, actor: Actor, services: Services) -> di
     if announced and announced.isdigit() and int(announced) > limit:
         raise _too_large(kind, limit)
     children = parse_children(request.headers.get("x-children"))
-    settings_of = await anyio.to_thread.run_sync(_child_settings, services, children)
+    settings_of = await anyio.to_thread.run_sync(child_settings, services.db, children)
     services.app.check_media_children(children, settings_of, actor)
 
     media_id = uuid.uuid4()

@@ -174,6 +174,20 @@ class Credentials:
             self.touch_session(digest, now)
         return UUID(row[0])
 
+    SESSION_SQL = (
+        "SELECT s.account_id, s.last_seen_at, s.expires_at, a.setting_id, a.roles, a.disabled,"
+        " st.hours, st.timezone FROM sessions s"
+        " JOIN accounts_view a ON a.account_id = s.account_id"
+        " LEFT JOIN settings_view st ON st.setting_id = a.setting_id"
+        " WHERE s.token_hash = ?"
+    )
+
+    def session_row(self, digest: str) -> tuple | None:
+        """A session (by its token hash) joined with its account and setting of the
+        identity views: (account_id, last_seen_at, expires_at, setting_id, roles,
+        disabled, hours, timezone), or None. One indexed query."""
+        return self.db.query_one(self.SESSION_SQL, (digest,))
+
     def touch_session(self, digest: str, now: datetime) -> None:
         """Slide the idle expiry of a session (by its token hash)."""
         self.db.execute("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",

@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 
 from adapters.http import auth
+from adapters.storage.credentials import Credentials
 
 
 class CountingDatabase:
@@ -21,7 +22,7 @@ class CountingDatabase:
         self.session_lookups = 0
 
     def query_one(self, sql, params=()):
-        if sql == auth.Gatekeeper.SESSION_SQL:
+        if sql == Credentials.SESSION_SQL:
             self.session_lookups += 1
         return self._db.query_one(sql, params)
 
@@ -36,8 +37,8 @@ def _gatekeeper(nursery):
 def test_a_burst_of_requests_costs_one_session_lookup(nursery):
     parent = nursery.parent()
     gatekeeper = _gatekeeper(nursery)
-    counting = CountingDatabase(gatekeeper.db)
-    gatekeeper.db = counting
+    counting = CountingDatabase(gatekeeper.credentials.db)
+    gatekeeper.credentials.db = counting
     for _ in range(5):
         assert nursery.client.get("/children", headers=parent.headers).status_code == 200
     assert counting.session_lookups == 1
