@@ -15,7 +15,7 @@ from adapters.storage.credentials import Credentials
 from adapters.storage.event_store import event_store_env
 from adapters.storage.media import MediaStore, media_store_for
 from adapters.storage.sealing import SealingMapper
-from domain.nursery import Nursery
+from domain.service import JourneyService
 from projections.engine import Projections
 from projections.lookups import Lookups
 from projections.registry import all_projections
@@ -27,7 +27,7 @@ class Services:
     """What the adapters need, built once."""
 
     settings: Settings
-    app: Nursery
+    app: JourneyService
     db: Database
     keys: ChildKeys
     projections: Projections
@@ -60,7 +60,7 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
     db = open_database(settings)
     keys = ChildKeys(db, settings.master_key)
     with db.startup_lock():  # the library creates its tables: one process at a time
-        app = Nursery(
+        app = JourneyService(
             env=event_store_env(settings),
             mapper_factory=lambda transcoder: SealingMapper(transcoder, keys),
         )

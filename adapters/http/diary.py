@@ -105,7 +105,7 @@ def record_entry(child_id: UUID, date: dt.date, data: dict[str, Any], actor: Act
         child_id, UUID(setting_id), date, data, timezone, actor,
         services.clock(),
     )
-    services.projections.wait_for(result.notification_id)
+    services.projections.wait_for(result.position)
     return {"entry_id": str(result.entry_id), "late": result.late}
 
 
@@ -123,7 +123,7 @@ def correct_entry(child_id: UUID, date: dt.date, entry_id: UUID, data: dict[str,
         child_id, UUID(setting_id), date, entry_id, base_version, changes,
         timezone, actor, services.clock(),
     )
-    services.projections.wait_for(result.notification_id)
+    services.projections.wait_for(result.position)
     return {"entry_id": str(entry_id), "version": result.version}
 
 
@@ -186,7 +186,7 @@ def record_permission(child_id: UUID, data: Permission, actor: Actor,
         child_id, UUID(setting_id), data.medicine, data.dose, data.valid_from,
         data.valid_until, actor, services.clock(),
     )
-    services.projections.wait_for(result.notification_id)
+    services.projections.wait_for(result.position)
     return {"permission_id": str(result.permission_id)}
 
 

@@ -219,11 +219,11 @@ async def upload_media(request: Request, actor: Actor, services: Services) -> di
                                          settings_of, captured, actor, services.clock())
 
     try:
-        notification = await anyio.to_thread.run_sync(record)
+        position = await anyio.to_thread.run_sync(record)
     except BaseException:
         await anyio.to_thread.run_sync(services.media.delete, key)
         raise
-    await anyio.to_thread.run_sync(services.projections.wait_for, notification)
+    await anyio.to_thread.run_sync(services.projections.wait_for, position)
     return {"media_id": str(media_id), "size": size, "sha256": sha256, "captured_at": captured}
 
 

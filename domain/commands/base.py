@@ -15,7 +15,7 @@ A = TypeVar("A")
 
 
 class Commands:
-    """Mixin base: `_save` returns the notification id of the last event saved."""
+    """Mixin base: `_save` returns the log position of the last event saved."""
 
     repository: Any
     save: Any  # provided by eventsourcing's Application

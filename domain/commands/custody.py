@@ -60,7 +60,7 @@ class CustodyCommands(Commands):
                              deliberate: bool, actor: Actor, at: datetime,
                              occurred_at: datetime | None = None
                              ) -> tuple[UUID, UUID | None, int]:
-        """Report damage; returns (report id, responsible account or None, notification)."""
+        """Report damage; returns (report id, responsible account or None, log position)."""
         device = self._device_of_setting(device_id, actor)
         report_id = uuid4()
         responsible = device.report_damage(report_id, kind, description, deliberate, actor, at,

@@ -26,26 +26,26 @@ ATTEMPTS = 5
 DAY_CACHE = 2000  # diary days kept decoded in memory (a nursery records on today's)
 
 
-class EntryRecorded(NamedTuple):
-    """What recording an entry did: its id, whether it is late, the notification id."""
+class RecordedEntry(NamedTuple):
+    """What recording an entry did: its id, whether it is late, the log position."""
 
     entry_id: UUID
     late: bool
-    notification_id: int
+    position: int
 
 
-class EntryCorrected(NamedTuple):
-    """The new version of a corrected entry, and the notification id."""
+class CorrectedEntry(NamedTuple):
+    """The new version of a corrected entry, and the log position."""
 
     version: int
-    notification_id: int
+    position: int
 
 
-class PermissionRecorded(NamedTuple):
-    """The id of a recorded medication permission, and the notification id."""
+class RecordedPermission(NamedTuple):
+    """The id of a recorded medication permission, and the log position."""
 
     permission_id: UUID
-    notification_id: int
+    position: int
 
 
 class DiaryCommands(Commands):
@@ -133,7 +133,7 @@ class DiaryCommands(Commands):
             if not events:
                 return result, 0
             try:
-                notification_id = self._save_together()(events)
+                position = self._save_together()(events)
             except IntegrityError as error:
                 if attempt == ATTEMPTS - 1:
                     self._forget_day(day_id)
@@ -141,7 +141,7 @@ class DiaryCommands(Commands):
                                    "try again.") from error
                 continue
             self._keep_day(day_)
-            return result, notification_id
+            return result, position
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _staff_member(self, account_id: UUID, setting_id: UUID, field: str) -> None:
@@ -166,20 +166,20 @@ class DiaryCommands(Commands):
     # ---- commands ----------------------------------------------------------
 
     def record_diary_entry(self, child_id: UUID, setting_id: UUID, day: date, data: Any,
-                           timezone: str, actor: Actor, at: datetime) -> EntryRecorded:
+                           timezone: str, actor: Actor, at: datetime) -> RecordedEntry:
         """Record an entry of any kind on a child's day (staff)."""
         entry = parse_entry(data)
         permission = self._permission_for(entry, setting_id)
         entry_id = uuid4()
-        (recorded_id, late), notification_id = self._on_day(
+        (recorded_id, late), position = self._on_day(
             child_id, setting_id, day, actor, at,
             lambda d: d.record(entry, entry_id, timezone, actor, at, permission),
         )
-        return EntryRecorded(recorded_id, late, notification_id)
+        return RecordedEntry(recorded_id, late, position)
 
     def correct_diary_entry(self, child_id: UUID, setting_id: UUID, day: date,
                             entry_id: UUID, base_version: int, changes: Any, timezone: str,
-                            actor: Actor, at: datetime) -> EntryCorrected:
+                            actor: Actor, at: datetime) -> CorrectedEntry:
         """Correct an entry (staff): the fields in `changes` replace those of the current
         version, making a new version; refused (409) if it changed since `base_version`."""
         if not isinstance(changes, dict):
@@ -201,7 +201,7 @@ class DiaryCommands(Commands):
         permission = self._permission_for(entry, setting_id)
         version = diary.correct(entry_id, entry, base_version, timezone, actor, at, permission)
         self._forget_day(diary.id)
-        return EntryCorrected(version, self._save(diary))
+        return CorrectedEntry(version, self._save(diary))
 
     def retract_diary_entry(self, child_id: UUID, setting_id: UUID, day: date,
                             entry_id: UUID, reason: str, actor: Actor, at: datetime) -> int:
@@ -215,40 +215,40 @@ class DiaryCommands(Commands):
                              entry_id: UUID, actor: Actor, at: datetime) -> int:
         """A parent of the child acknowledges an incident (again: nothing new)."""
         try:
-            _, notification_id = self._on_day(
+            _, position = self._on_day(
                 child_id, setting_id, day, actor, at,
                 lambda d: d.acknowledge(entry_id, actor, at), create=False,
             )
         except NotFound as error:
             raise NotFound("There is no such incident.") from error
-        return notification_id
+        return position
 
     def post_diary_message(self, child_id: UUID, setting_id: UUID, day: date, text: str,
                            actor: Actor, at: datetime) -> tuple[UUID, int]:
         """A parent or staff posts a message on the child's day; returns its id."""
         message_id = uuid4()
-        _, notification_id = self._on_day(
+        _, position = self._on_day(
             child_id, setting_id, day, actor, at,
             lambda d: d.post_message(message_id, text, actor, at),
         )
-        return message_id, notification_id
+        return message_id, position
 
     def end_diary_session(self, child_id: UUID, setting_id: UUID, day: date, timezone: str,
                           actor: Actor, at: datetime) -> int:
         """Staff end the child's session on that day."""
-        _, notification_id = self._on_day(
+        _, position = self._on_day(
             child_id, setting_id, day, actor, at,
             lambda d: d.end_session(timezone, actor, at),
         )
-        return notification_id
+        return position
 
     def record_medication_permission(self, child_id: UUID, setting_id: UUID, medicine: str,
                                      dose: str, valid_from: date, valid_until: date,
-                                     actor: Actor, at: datetime) -> PermissionRecorded:
+                                     actor: Actor, at: datetime) -> RecordedPermission:
         """Record a parent's permission to give a medicine (by the parent, or by staff
         from the signed form)."""
         if setting_id != self._child_setting(child_id):
             raise NotFound("No such child.")
         permission = MedicationPermission.record(child_id, setting_id, medicine, dose,
                                                  valid_from, valid_until, actor, at)
-        return PermissionRecorded(permission.id, self._save(permission))
+        return RecordedPermission(permission.id, self._save(permission))

@@ -19,14 +19,14 @@ import pytest
 from domain.actor import MANAGER, PARENT, SUPPORT, SYSTEM, Actor
 from domain.aggregates.account import Account
 from domain.errors import DomainError, Forbidden, NotFound
-from domain.nursery import Nursery
+from domain.service import JourneyService
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 DAY = NOW.date()
 TZ = "Europe/London"
 
 
-def _setting(app: Nursery, name: str) -> tuple[UUID, Actor]:
+def _setting(app: JourneyService, name: str) -> tuple[UUID, Actor]:
     setting, manager, _, _ = app.set_up_setting(name, f"{uuid4().hex[:8]}@x.test", "M",
                                                 "token-hash", SYSTEM, NOW - timedelta(days=2))
     return setting.id, Actor(manager.id, setting.id, (MANAGER,))
@@ -36,7 +36,7 @@ class World:
     """Two settings; in the first, a child with a signed-up parent and a day of diary."""
 
     def __init__(self) -> None:
-        self.app = app = Nursery(env={})
+        self.app = app = JourneyService(env={})
         at = NOW - timedelta(days=1)
         self.setting, self.manager = _setting(app, "Clarecroft")
         other_setting, self.other_manager = _setting(app, "Elsewhere")
@@ -141,7 +141,7 @@ def world() -> World:
 def test_every_command_about_a_child_is_in_this_test(world: World) -> None:
     """A new command taking a `child_id` must be added here (and refuse strangers)."""
     about_a_child = {
-        name for name, method in inspect.getmembers(Nursery, inspect.isfunction)
+        name for name, method in inspect.getmembers(JourneyService, inspect.isfunction)
         if not name.startswith("_") and "child_id" in inspect.signature(method).parameters
     }
     assert about_a_child <= set(world.commands())

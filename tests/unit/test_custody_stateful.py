@@ -20,8 +20,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from domain.actor import SYSTEM, Actor
 from domain.aggregates.device import DAMAGE_KINDS, Device, is_overdue
 from domain.errors import Conflict, Forbidden, NotFound
-from domain.nursery import Nursery
 from domain.opening_hours import DEFAULT_HOURS, DEFAULT_TIMEZONE
+from domain.service import JourneyService
 from projections.custody_reports import custody_report, damage_report
 from projections.devices import DevicesView
 from projections.engine import Projections
@@ -37,7 +37,7 @@ class Custody(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp = tempfile.TemporaryDirectory()
-        self.app = Nursery()
+        self.app = JourneyService()
         self.db = SQLiteDatabase(Path(self.tmp.name) / "views.db")
         self.views = Projections(self.app, self.db, [IdentityViews(), DevicesView()])
         self.views.setup()
@@ -171,7 +171,7 @@ class Custody(RuleBasedStateMachine):
         assert all(count == 1 for _, count in rows)
 
 
-def recompute(app: Nursery, now: datetime) -> dict:
+def recompute(app: JourneyService, now: datetime) -> dict:
     """Fold the Device events of the log into what the reports must say."""
     state: dict[UUID, dict] = {}
     damage: dict[str, str | None] = {}

@@ -14,7 +14,7 @@ from domain.aggregates.diary_day import DiaryDay
 from domain.aggregates.medication_permission import MedicationPermission
 from domain.diary_entries import parse_entry
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
-from domain.nursery import Nursery
+from domain.service import JourneyService
 
 TZ = "Europe/London"
 DAY = date(2026, 11, 25)
@@ -255,7 +255,7 @@ def test_parents_and_staff_post_messages() -> None:
 
 
 def test_the_day_replays_from_its_events() -> None:
-    app = Nursery(env={})
+    app = JourneyService(env={})
     day = new_day()
     sleep_id, _ = record(day, {"kind": "sleep", "start": t("12:00")})
     record(day, {"kind": "sleep", "start": t("12:00"), "end": t("13:00")})
@@ -291,15 +291,15 @@ def test_a_permission_is_refused_with_its_dates_reversed_or_blank_fields() -> No
 
 
 @pytest.fixture
-def app() -> Nursery:
+def app() -> JourneyService:
     """The application, with CHILD enrolled in SETTING."""
-    made = Nursery(env={})
+    made = JourneyService(env={})
     made.save(ChildJourney.enrol(CHILD, SETTING, "Ada", date(2024, 1, 1), "Rainbow",
                                  MANAGER.account_id, MANAGER, NOW - timedelta(days=1)))
     return made
 
 
-def staff_account(app: Nursery, roles: list[str] | None = None,
+def staff_account(app: JourneyService, roles: list[str] | None = None,
                   setting: UUID = SETTING) -> Actor:
     account = Account.open(setting, f"{uuid4().hex[:8]}@example.org", "Staff",
                            roles or ["practitioner"], MANAGER, NOW)
@@ -314,7 +314,7 @@ def test_commands_record_medication_given_by_two_staff_under_a_permission(app) -
     data = medication(given_by=str(giver.account_id), witnessed_by=str(witness.account_id),
                       permission_id=str(granted.permission_id))
     result = app.record_diary_entry(CHILD, SETTING, DAY, data, TZ, giver, NOW)
-    assert result.notification_id > granted.notification_id
+    assert result.position > granted.position
     day = app.repository.get(DiaryDay.id_for(CHILD, DAY))
     assert day.entries[result.entry_id].record["medicine"] == "Calpol"
 

@@ -17,7 +17,7 @@ from domain.aggregates.diary_day import DiaryDay
 from domain.aggregates.medication_permission import MedicationPermission
 from domain.diary_entries import parse_entry
 from domain.errors import DomainError
-from domain.nursery import Nursery
+from domain.service import JourneyService
 from projections import diary as views
 from projections.diary import DiaryViews, utc_text
 from projections.engine import Projections
@@ -186,7 +186,7 @@ def board_as_compared(row: dict) -> dict:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=operations, viewer=st.integers(0, 1))
 def test_parent_view_and_board_agree_with_the_events(ops: list[tuple], viewer: int) -> None:
-    app = Nursery(env={})
+    app = JourneyService(env={})
     permission = MedicationPermission.record(CHILD, SETTING, "Calpol", "5 ml", DAY, DAY,
                                              PARENTS[0], NOW - timedelta(days=1))
     day = DiaryDay.start(CHILD, SETTING, DAY, STAFF, NOW - timedelta(hours=8))

@@ -19,7 +19,7 @@ from domain.actor import Actor
 from domain.aggregates.account import Account
 from domain.aggregates.child_journey import ChildJourney
 from domain.errors import DomainError
-from domain.nursery import Nursery
+from domain.service import JourneyService
 from projections.engine import Projections
 from projections.registry import all_projections
 from storage.database import SQLiteDatabase
@@ -46,7 +46,7 @@ class JourneyMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.app = Nursery(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+        self.app = JourneyService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
         self.db = SQLiteDatabase(Path(":memory:"))
         self.views = Projections(self.app, self.db, all_projections())
         self.views.setup()

@@ -1,8 +1,9 @@
-"""The nursery application: one method per command, grouped by feature in `domain.commands`.
+"""The service: the event-sourced application of a deployment hosting many settings (a
+setting is a nursery), one method per command, grouped by feature in `domain.commands`.
 
 Every command takes the acting `Actor` and the time `at` (time is passed in, never
-read), and returns the notification id of what it saved, so that a caller can wait
-until the read models have caught up (read your own writes).
+read), and returns the log position of what it saved, so that a caller can wait until
+the read models have caught up (read your own writes).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class ActorAsDict(Transcoding):
         )
 
 
-class Nursery(
+class JourneyService(
     IdentityCommands,
     JourneyCommands,
     MediaCommands,
@@ -69,8 +70,10 @@ class Nursery(
     LifecycleCommands,
     Application,
 ):
-    """The event-sourced application of a deployment hosting one or many settings."""
+    """The Learning Journey and diary service of a deployment hosting many settings."""
 
+    # The library names the stored tables after the application (`nursery_events`):
+    # the name stays so that existing event stores keep their tables.
     name = "Nursery"
 
     def __init__(
