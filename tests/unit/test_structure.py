@@ -3,8 +3,9 @@
 domain/ at the bottom imports nothing of ours but itself; storage/ (the neutral
 `Database`) imports nothing of ours; projections/ import only domain, storage and
 each other; adapters/ sit on top. Imports inside functions count too, there is no
-import cycle, and the HTTP handlers (adapters/http) hold no SQL: the projections and
-stores own their tables and export query functions.
+import cycle, the HTTP handlers (adapters/http) hold no SQL, and each projection
+writes only the tables it owns: the projections and stores own their tables and
+export query functions.
 """
 
 from __future__ import annotations
@@ -110,3 +111,21 @@ def test_the_checks_see_what_they_check() -> None:
     assert "domain.access" in GRAPH["adapters.http.auth"]
     assert "domain.aggregates.base" in GRAPH["domain.aggregates.child_journey"]  # relative
     assert SQL.search("SELECT a FROM b") and not SQL.search("Select the child")
+
+
+def test_each_projection_writes_only_its_own_tables() -> None:
+    """Every INSERT, UPDATE or DELETE in a projection's module names one of its tables."""
+    from projections.registry import all_projections
+
+    writes = re.compile(r"\b(?:INSERT\s+INTO|(?<!DO )UPDATE|DELETE\s+FROM)\s+(\w+)")
+    foreign, seen = [], 0
+    for projection in all_projections():
+        module = type(projection).__module__
+        owned = set(projection.tables) | {"projection_tracking"}
+        for node in ast.walk(ast.parse(MODULES[module].read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                tables = writes.findall(node.value)
+                seen += len(tables)
+                foreign += [f"{module} writes {table}" for table in tables if table not in owned]
+    assert foreign == []
+    assert seen > 30  # the writes are found (not an empty check)
