@@ -11,6 +11,7 @@ from projections.identity import IdentityViews
 from projections.journey import JourneyViews
 from projections.media import MediaView
 from projections.media_visibility import MediaVisibility
+from projections.progress import ProgressView
 
 
 def all_projections() -> list[Projection]:
@@ -24,4 +25,5 @@ def all_projections() -> list[Projection]:
         MediaView(),
         MediaVisibility(),
         ComplianceView(),
+        ProgressView(),
     ]

@@ -17,6 +17,7 @@ def route_handlers() -> list[Any]:
         journey,
         lifecycle,
         media,
+        progress,
         reports,
     )
 
@@ -32,4 +33,5 @@ def route_handlers() -> list[Any]:
         *audit.ROUTES,
         *lifecycle.ROUTES,
         *reports.ROUTES,
+        *progress.ROUTES,
     ]
