@@ -36,6 +36,10 @@ class ProgressView(Projection):
 
     name = "progress"
     schema = (
+        """CREATE TABLE IF NOT EXISTS progress_children (
+            child_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            date_of_birth TEXT NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS progress_observations (
             observation_id TEXT PRIMARY KEY,
             child_id TEXT NOT NULL,
@@ -61,7 +65,13 @@ class ProgressView(Projection):
         "CREATE INDEX IF NOT EXISTS progress_judgements_by_child "
         "ON progress_judgements (child_id, recorded_at)",
     )
-    tables = ("progress_observations", "progress_judgements")
+    tables = ("progress_children", "progress_observations", "progress_judgements")
+
+    @handles("ChildJourney.Enrolled")
+    def enrolled(self, event: Any, tx: Any) -> None:
+        tx.execute("INSERT INTO progress_children (child_id, name, date_of_birth) "
+                   "VALUES (?, ?, ?) ON CONFLICT (child_id) DO NOTHING",
+                   (str(event.child_id), event.name, event.date_of_birth.isoformat()))
 
     def _revision(self, event: Any, tx: Any, revision: int) -> None:
         content = {"observed_on": event.observed_on.isoformat(),
@@ -163,16 +173,18 @@ def child_progress(db: Any, child_id: Any, approved_only: bool) -> dict[str, Any
 
 
 def latest_progress_check(db: Any, child_id: Any) -> dict[str, Any] | None:
-    """The child's latest progress check at two: period, text per prime area, summary,
-    author and when; None if none was written."""
-    row = db.query_one(
+    """The child's latest progress check at two: the child's name and date of birth,
+    period, text per prime area, summary, author and when; None if none was written."""
+    child = db.query_one("SELECT name, date_of_birth FROM progress_children WHERE "
+                         "child_id = ?", (str(child_id),))
+    row = child and db.query_one(
         "SELECT period, judgements, summary, author_id, recorded_at FROM progress_judgements "
         "WHERE child_id = ? AND kind = 'progress_check' ORDER BY recorded_at DESC LIMIT 1",
         (str(child_id),))
     if row is None:
         return None
     names = {area.key: area.name for area in DEVELOPMENT_MATTERS.areas}
-    return {"period": row[0], "areas": [{"area": key, "name": names.get(key, key),
-                                         "text": text}
-                                        for key, text in json.loads(row[1]).items()],
+    areas = [{"area": key, "name": names.get(key, key), "text": text}
+             for key, text in json.loads(row[1]).items()]
+    return {"name": child[0], "date_of_birth": child[1], "period": row[0], "areas": areas,
             "summary": row[2], "author_id": row[3], "recorded_at": row[4]}

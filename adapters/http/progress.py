@@ -17,7 +17,6 @@ from adapters.bootstrap import Services
 from adapters.http.progress_chart import progress_svg
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
-from projections.journey import child_row
 from projections.progress import child_progress, latest_progress_check
 
 
@@ -36,7 +35,8 @@ def progress(child_id: UUID, actor: Actor, services: Services,
     return answer
 
 
-def _check_pdf(name: str, born: str | None, check: dict) -> bytes:
+def _check_pdf(check: dict) -> bytes:
+    name, born = check["name"], check["date_of_birth"]
     styles = getSampleStyleSheet()
     out = io.BytesIO()
     story = [Paragraph(f"Progress check at two: {escape(name)}", styles["Title"]),
@@ -59,10 +59,9 @@ def _check_pdf(name: str, born: str | None, check: dict) -> bytes:
      "been written.")
 def progress_check_pdf(child_id: UUID, actor: Actor, services: Services) -> Response:
     check = latest_progress_check(services.db, child_id)
-    child = child_row(services.db, child_id)
-    if check is None or child is None:
+    if check is None:
         raise NotFound("No progress check at two has been written for this child.")
-    return Response(_check_pdf(child[1], child[4], check), media_type="application/pdf",
+    return Response(_check_pdf(check), media_type="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="progress-check.pdf"'})
 
 

@@ -11,9 +11,9 @@ from uuid import uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.storage.database import SQLiteDatabase
 from domain.framework import DEVELOPMENT_MATTERS
 from projections.progress import ProgressView, child_progress, term_of
+from storage.database import SQLiteDatabase
 
 AREAS = [a.key for a in DEVELOPMENT_MATTERS.areas]
 observations = st.lists(st.tuples(
