@@ -105,6 +105,7 @@ PERMISSIONS: dict[str, Permission] = {
     "report.custody": _r(MANAGER),
     "report.damage": _r(MANAGER),
     "report.compliance": _r(MANAGER),
+    "report.cohort": _r(MANAGER),
     "report.late": _r(MANAGER),
     "report.incidents": _r(MANAGER),
     "audit.read": _r(SAFEGUARDING_LEAD),

@@ -38,8 +38,13 @@ class ProgressView(Projection):
     schema = (
         """CREATE TABLE IF NOT EXISTS progress_children (
             child_id TEXT PRIMARY KEY,
+            setting_id TEXT NOT NULL,
+            room TEXT NOT NULL,
             name TEXT NOT NULL,
-            date_of_birth TEXT NOT NULL)""",
+            date_of_birth TEXT NOT NULL,
+            left_on TEXT)""",
+        "CREATE INDEX IF NOT EXISTS progress_children_by_room "
+        "ON progress_children (setting_id, room)",
         """CREATE TABLE IF NOT EXISTS progress_observations (
             observation_id TEXT PRIMARY KEY,
             child_id TEXT NOT NULL,
@@ -69,9 +74,15 @@ class ProgressView(Projection):
 
     @handles("ChildJourney.Enrolled")
     def enrolled(self, event: Any, tx: Any) -> None:
-        tx.execute("INSERT INTO progress_children (child_id, name, date_of_birth) "
-                   "VALUES (?, ?, ?) ON CONFLICT (child_id) DO NOTHING",
-                   (str(event.child_id), event.name, event.date_of_birth.isoformat()))
+        tx.execute("INSERT INTO progress_children (child_id, setting_id, room, name, "
+                   "date_of_birth) VALUES (?, ?, ?, ?, ?) ON CONFLICT (child_id) DO NOTHING",
+                   (str(event.child_id), str(event.setting_id), event.room, event.name,
+                    event.date_of_birth.isoformat()))
+
+    @handles("ChildJourney.Left")
+    def left(self, event: Any, tx: Any) -> None:
+        tx.execute("UPDATE progress_children SET left_on = ? WHERE child_id = ?",
+                   (event.left_on.isoformat(), str(event.child_id)))
 
     def _revision(self, event: Any, tx: Any, revision: int) -> None:
         content = {"observed_on": event.observed_on.isoformat(),
@@ -188,3 +199,31 @@ def latest_progress_check(db: Any, child_id: Any) -> dict[str, Any] | None:
              for key, text in json.loads(row[1]).items()]
     return {"name": child[0], "date_of_birth": child[1], "period": row[0], "areas": areas,
             "summary": row[2], "author_id": row[3], "recorded_at": row[4]}
+
+
+AT_OR_ABOVE = ("expected", "exceeding")
+
+
+def cohort(db: Any, setting_id: Any, room: str, term: str) -> dict[str, Any]:
+    """Per area, the share of the room's children (those not left) whose latest profile
+    judgement made in `term` is at or above the expected band."""
+    children = [c for (c,) in db.query(
+        "SELECT child_id FROM progress_children WHERE setting_id = ? AND room = ? AND "
+        "left_on IS NULL", (str(setting_id), room))]
+    latest: dict[tuple[str, str], str] = {}
+    if children:
+        marks = ",".join("?" for _ in children)
+        for child, judgements, recorded_at in db.query(
+                f"SELECT child_id, judgements, recorded_at FROM progress_judgements WHERE "
+                f"kind = 'profile' AND child_id IN ({marks}) ORDER BY recorded_at", children):
+            if term_of(date.fromisoformat(recorded_at[:10])) == term:
+                for area, judgement in json.loads(judgements).items():
+                    latest[(child, area)] = judgement
+    areas = []
+    for area in DEVELOPMENT_MATTERS.areas:
+        judged = [j for (c, a), j in latest.items() if a == area.key]
+        above = sum(j in AT_OR_ABOVE for j in judged)
+        areas.append({"area": area.key, "name": area.name, "children": len(children),
+                      "assessed": len(judged), "at_or_above_expected": above,
+                      "share": round(above / len(children), 3) if children else None})
+    return {"room": room, "term": term, "areas": areas}

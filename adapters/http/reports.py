@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
@@ -15,9 +16,11 @@ from litestar.params import QueryParameter
 from adapters.bootstrap import Services
 from adapters.http.report_pdf import compliance_pdf
 from domain.actor import Actor
-from domain.errors import Invalid
+from domain.errors import Invalid, NotFound
 from projections.compliance import compliance_report
 from projections.custody_reports import to_csv
+from projections.journey import is_room
+from projections.progress import cohort, term_of
 
 FIGURES = ("late_observations", "late_diary_entries", "devices_not_signed_in",
            "photos_left_on_devices", "parents_not_signed", "children_without_observations",
@@ -84,4 +87,25 @@ def compliance(request: Request, actor: Actor, services: Services,
     return report
 
 
-ROUTES: list[Any] = [compliance]
+TERM = re.compile(r"\d{4} (spring|summer|autumn)")
+
+
+@get("/reports/cohort", opt={"permission": "report.cohort"}, sync_to_thread=True,
+     summary="A room's children at or above the expected band, per area",
+     description="For the room's children who have not left: per area of learning, how "
+     "many were assessed in the term and the share whose latest judgement is expected or "
+     "exceeding. `term` is like `2026 autumn` (default: the current term).")
+def cohort_report(actor: Actor, services: Services, room: str | None = None,
+                  term: str | None = None) -> dict:
+    if not room:
+        raise Invalid("The query parameter 'room' is required: GET /rooms lists them.", "room")
+    term = term or term_of(services.clock().date())
+    if not TERM.fullmatch(term):
+        raise Invalid("The query parameter 'term' must be a year and a term, like "
+                      "'2026 autumn' (spring, summer or autumn).", "term")
+    if not is_room(services.db, actor.setting_id, room):
+        raise NotFound("No such room in this setting; GET /rooms lists them.")
+    return cohort(services.db, actor.setting_id, room, term)
+
+
+ROUTES: list[Any] = [compliance, cohort_report]

@@ -92,3 +92,30 @@ def test_the_progress_check_at_two_as_a_pdf(nursery):
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "Cy Young" in text and "Uses two-word phrases." in text
     assert "Happy and settled." in text
+
+
+def test_the_cohort_report_shares_children_at_or_above_expected(nursery):
+    pat = nursery.practitioner()
+    children = [nursery.enrol_child(name, room="Rainbow")
+                for name in ("Ada Lovelace", "Ben Okafor", "Cara Jones")]
+    nursery.enrol_child("Dev Singh", room="Sunshine")
+    for child, judgement in zip(children, ("expected", "emerging", "exceeding"), strict=True):
+        r = nursery.client.post(f"/children/{child}/assessments", headers=pat.headers, json={
+            "period": "Autumn 2026", "judgements": {"mathematics": judgement}})
+        assert r.status_code == 201, r.text
+    r = nursery.client.get("/reports/cohort", headers=nursery.manager.headers,
+                           params={"room": "Rainbow", "term": "2026 autumn"})
+    assert r.status_code == 200, r.text
+    maths = next(a for a in r.json()["areas"] if a["area"] == "mathematics")
+    assert (maths["children"], maths["assessed"], maths["at_or_above_expected"]) == (3, 3, 2)
+    assert maths["share"] == 0.667
+    spring = nursery.client.get("/reports/cohort", headers=nursery.manager.headers,
+                                params={"room": "Rainbow", "term": "2026 spring"}).json()
+    assert all(a["assessed"] == 0 for a in spring["areas"])
+    assert nursery.client.get("/reports/cohort", headers=pat.headers,
+                              params={"room": "Rainbow"}).status_code == 403
+    bad = nursery.client.get("/reports/cohort", headers=nursery.manager.headers,
+                             params={"room": "Rainbow", "term": "autumn"})
+    assert bad.status_code == 400 and "'term'" in bad.json()["detail"]
+    assert nursery.client.get("/reports/cohort", headers=nursery.manager.headers,
+                              params={"room": "Nowhere"}).status_code == 404
