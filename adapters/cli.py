@@ -9,6 +9,7 @@ import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+from uuid import UUID
 
 from adapters.settings import ConfigError, Settings
 
@@ -63,6 +64,19 @@ def cmd_setup(args: argparse.Namespace) -> int:
         result = set_up_setting(services, args.setting, args.manager_email,
                                 password, args.manager_name,
                                 open_all_hours=args.open_all_hours)
+    finally:
+        services.close()
+    print(json.dumps(result))
+    return 0
+
+
+def cmd_reset_hours(args: argparse.Namespace) -> int:
+    from adapters.setup import reset_opening_hours
+
+    services = _services()
+    try:
+        result = reset_opening_hours(services, args.setting_id,
+                                     open_all_hours=args.open_all_hours)
     finally:
         services.close()
     print(json.dumps(result))
@@ -170,6 +184,14 @@ def parser() -> argparse.ArgumentParser:
     setup.add_argument("--open-all-hours", action="store_true",
                        help="open 00:00-24:00 every day (tests and demos)")
     setup.set_defaults(run=cmd_setup)
+    hours = sub.add_parser("opening-hours", help="recovery: reset a setting's opening hours")
+    hours_sub = hours.add_subparsers(dest="action", required=True)
+    reset = hours_sub.add_parser("reset", help="set the default hours (07:30-18:30 Monday "
+                                               "to Friday) or all hours; prints the result")
+    reset.add_argument("setting_id", type=UUID, help="the setting's id")
+    reset.add_argument("--open-all-hours", action="store_true", help="open 00:00-24:00 "
+                                                                     "every day")
+    reset.set_defaults(run=cmd_reset_hours)
     demo = sub.add_parser("demo", help="seed a demo nursery into an empty data directory, "
                                        "or print the demo's logins again")
     demo.add_argument("--force", action="store_true",

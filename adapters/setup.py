@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from adapters.storage.credentials import hash_password, new_token, token_hash
-from domain.actor import SYSTEM
+from domain.actor import SYSTEM, Actor
 from domain.aggregates.account import check_password
+from domain.errors import NotFound
+from domain.opening_hours import ALL_HOURS, DEFAULT_HOURS
 
 
 def set_up_setting(services: Any, name: str, manager_email: str, manager_password: str,
@@ -29,3 +32,16 @@ def set_up_setting(services: Any, name: str, manager_email: str, manager_passwor
         "device_id": str(device.id),
         "device_token": token,
     }
+
+
+def reset_opening_hours(services: Any, setting_id: UUID, open_all_hours: bool = False) -> dict:
+    """The recovery path when hours lock every member of staff out: the default hours
+    (07:30-18:30 Monday to Friday) or all hours, in the setting's timezone."""
+    timezone = services.lookups.setting_timezone(setting_id)
+    if timezone is None:
+        raise NotFound(f"No setting has the id {setting_id}.")
+    hours = ALL_HOURS if open_all_hours else DEFAULT_HOURS
+    actor = Actor(SYSTEM.account_id, setting_id, SYSTEM.roles)
+    position = services.app.set_opening_hours(timezone, hours, actor, services.clock())
+    services.projections.wait_for(position)
+    return {"setting_id": str(setting_id), "timezone": timezone, "days": hours}

@@ -35,7 +35,11 @@ def check_timezone(name: str) -> str:
 
 
 def check_hours(days: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Validate `{"mon": ["07:30", "18:30"], ...}`; a day missing is closed."""
+    """Validate `{"mon": ["07:30", "18:30"], ...}`; a day missing is closed. A week with
+    no open day is refused: it would lock every member of staff out for good."""
+    if not days:
+        raise Invalid("The field 'days' must open the setting on at least one day: a week "
+                      "with no open day would lock every member of staff out.", "days")
     checked = {}
     for day, span in days.items():
         if day not in WEEKDAYS:

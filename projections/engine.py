@@ -25,6 +25,14 @@ from storage.database import Database, Tx
 
 log = logging.getLogger("journey.projections")
 
+
+class ViewsBehind(Exception):
+    """The views have not applied a write in time; the write itself is stored."""
+
+    def __init__(self, notification_id: int):
+        super().__init__(f"the views have not applied notification {notification_id}")
+        self.notification_id = notification_id
+
 TRACKING_SCHEMA = [
     """CREATE TABLE IF NOT EXISTS projection_tracking (
         name TEXT PRIMARY KEY,
@@ -188,8 +196,9 @@ class Projections:
             )
             return len(notifications), last
 
-    def wait_for(self, notification_id: int, timeout: float = 5.0) -> bool:
-        """Block until every view has applied `notification_id` (bounded by timeout).
+    def wait_for(self, notification_id: int, timeout: float = 5.0) -> None:
+        """Block until every view has applied `notification_id`; `ViewsBehind` if they
+        have not within `timeout` seconds or catching up fails (the write itself stands).
 
         The writer catches up itself; concurrent writers queue on one lock, and whoever
         holds it applies everything written so far, so the others find their event
@@ -199,16 +208,14 @@ class Projections:
         while self._position < notification_id:
             try:
                 self.catch_up(until=notification_id)
-            except Exception:  # logged; the write itself has succeeded
-                log.exception("projection catch-up failed")
+            except Exception as error:
                 self.failure = "catch-up failed; see the log"
-                return False
+                raise ViewsBehind(notification_id) from error
             if self._position >= notification_id:
-                return True
+                return
             if time.monotonic() > deadline:
-                return False
+                raise ViewsBehind(notification_id)
             time.sleep(0.01)
-        return True
 
     def rebuild(self, names: Iterable[str] | None = None,
                 progress: Callable[[int], None] | None = None) -> int:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from uuid import UUID
 
 import msgspec
 from litestar import get, post, put
 
 from adapters.bootstrap import Services
-from adapters.http.paging import page_limit
+from adapters.http.paging import cursors, page_limit
 from domain.actor import Actor
-from domain.errors import Invalid, NotFound
+from domain.errors import NotFound
 from projections import consent as views
 from projections import media_visibility
 
@@ -29,24 +26,6 @@ class Signature(msgspec.Struct, forbid_unknown_fields=True):
 
 class ImageConsent(msgspec.Struct, forbid_unknown_fields=True):
     allowed: bool
-
-
-def _after(cursor: str | None) -> tuple[str, str, str] | None:
-    if not cursor:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not (isinstance(value, list) and len(value) == 3
-                and all(isinstance(v, str) for v in value)):
-            raise ValueError(cursor)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid("The query parameter 'cursor' is not one this service gave.",
-                      "cursor") from None
-    return value[0], value[1], value[2]
-
-
-def _cursor(row: tuple) -> str:
-    return base64.urlsafe_b64encode(json.dumps([row[0], row[1], row[2]]).encode()).decode()
 
 
 @get("/setting/terms", opt={"permission": "setting.terms.read"}, sync_to_thread=True)
@@ -107,7 +86,9 @@ def list_reviews(actor: Actor, services: Services, limit: int | None = None,
                  cursor: str | None = None, resolved: bool = False) -> dict:
     """Observations whose media were hidden by a change of image consent, oldest first."""
     size = page_limit(limit)
-    rows = media_visibility.reviews(services.db, actor.setting_id, size + 1, _after(cursor),
+    after = cursors(services).decode("reviews", cursor, 3)
+    rows = media_visibility.reviews(services.db, actor.setting_id, size + 1,
+                                    tuple(after) if after else None,
                          include_resolved=resolved)
     page = rows[:size]
     items = [
@@ -115,7 +96,8 @@ def list_reviews(actor: Actor, services: Services, limit: int | None = None,
          "resolved": bool(r[4]), "resolved_at": r[5]}
         for r in page
     ]
-    return {"items": items, "next_cursor": _cursor(page[-1]) if len(rows) > size else None}
+    return {"items": items, "next_cursor": cursors(services).encode("reviews", *page[-1][:3])
+            if len(rows) > size else None}
 
 
 @post("/consent-reviews/{observation_id:uuid}/resolve", opt={"permission": "consent.review"},

@@ -8,9 +8,6 @@ tablet that are still on it, so that they can be deleted before it goes on the d
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -19,7 +16,7 @@ import msgspec
 from litestar import Request, Response, get, post
 
 from adapters.bootstrap import Services
-from adapters.http.paging import page_limit
+from adapters.http.paging import cursors
 from domain.actor import Actor
 from domain.errors import Invalid
 from projections import custody_reports as reports
@@ -114,24 +111,14 @@ def _wants_csv(request: Request) -> bool:
     return "text/csv" in request.headers.get("accept", "")
 
 
-def _page(request: Request, items: list[dict[str, Any]]) -> dict:
+def _page(request: Request, services: Services, list_name: str,
+          items: list[dict[str, Any]]) -> dict:
     params = request.query_params
     try:
-        limit = page_limit(int(params["limit"]) if params.get("limit") else None)
+        limit = int(params["limit"]) if params.get("limit") else None
     except ValueError:
-        limit = page_limit(0)
-    offset = 0
-    if params.get("cursor"):
-        try:
-            offset = int(json.loads(base64.urlsafe_b64decode(params["cursor"].encode()))["o"])
-        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise Invalid("The query parameter 'cursor' is not one this service gave.",
-                          "cursor") from None
-    page = items[offset:offset + limit]
-    more = offset + limit < len(items)
-    cursor = (base64.urlsafe_b64encode(json.dumps({"o": offset + limit}).encode()).decode()
-              if more else None)
-    return {"items": page, "next_cursor": cursor}
+        limit = 0
+    return cursors(services).offset_page(list_name, items, limit, params.get("cursor"))
 
 
 def _csv(name: str, body: str) -> Response:
@@ -147,7 +134,7 @@ def custody_report(request: Request, actor: Actor, services: Services) -> Any:
                                    account)
     if _wants_csv(request):
         return _csv("custody", reports.to_csv(items, reports.CUSTODY_COLUMNS))
-    return _page(request, items)
+    return _page(request, services, "custody", items)
 
 
 @get("/reports/damage", opt={"permission": "report.damage"}, sync_to_thread=True)
@@ -157,7 +144,7 @@ def damage_report(request: Request, actor: Actor, services: Services) -> Any:
     items = reports.damage_report(services.db, actor.setting_id, day, account)
     if _wants_csv(request):
         return _csv("damage", reports.to_csv(items, reports.DAMAGE_COLUMNS))
-    return _page(request, items)
+    return _page(request, services, "damage", items)
 
 
 ROUTES: list[Any] = [sign_out, sign_in, report_damage, photo_deleted, retire, custody_report,

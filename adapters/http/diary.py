@@ -4,10 +4,7 @@ reports (late entries, unacknowledged incidents)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -17,13 +14,13 @@ from litestar import get, patch, post
 from litestar.params import QueryParameter
 
 from adapters.bootstrap import Services
-from adapters.http.paging import page_limit
+from adapters.http.paging import cursors, page_limit
 from domain.actor import Actor
-from domain.errors import Invalid, NotFound
+from domain.errors import NotFound
 from projections import diary as views
 from projections.journey import is_room, room_children
 
-DAY = "/children/{child_id:uuid}/diary/{date:date}"
+DAY = "/children/{child_id:uuid}/diary/{date:str}"
 
 
 class Message(msgspec.Struct, forbid_unknown_fields=True):
@@ -62,34 +59,6 @@ def _timezone(services: Services, setting_id: UUID | str) -> str:
 
 def _today(services: Services, setting_id: UUID) -> dt.date:
     return services.clock().astimezone(ZoneInfo(_timezone(services, setting_id))).date()
-
-
-def _decode_cursor(cursor: str | None, size: int) -> list | None:
-    if not cursor:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not (isinstance(value, list) and len(value) == size):
-            raise ValueError(cursor)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid("The query parameter 'cursor' is not one this service gave.",
-                      "cursor") from None
-    return value
-
-
-def _encode_cursor(*values: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode()
-
-
-def _offset_page(items: list, limit: int | None, cursor: str | None) -> dict:
-    size = page_limit(limit)
-    start = _decode_cursor(cursor, 1)
-    offset = start[0] if start else 0
-    if not isinstance(offset, int) or offset < 0:
-        raise Invalid("The query parameter 'cursor' is not one this service gave.", "cursor")
-    page = items[offset:offset + size]
-    more = offset + size < len(items)
-    return {"items": page, "next_cursor": _encode_cursor(offset + size) if more else None}
 
 
 # ---- commands ------------------------------------------------------------------------
@@ -199,7 +168,9 @@ def list_permissions(child_id: UUID, actor: Actor, services: Services,
                      limit: int | None = None, cursor: str | None = None) -> dict:
     """The child's medication permissions, newest first."""
     _visible_child(services, actor, child_id)
-    return _offset_page(views.medication_permissions(services.db, child_id), limit, cursor)
+    return cursors(services).offset_page("permissions",
+                                         views.medication_permissions(services.db, child_id),
+                                         limit, cursor)
 
 
 @get(DAY, opt={"permission": "diary.read"}, sync_to_thread=True)
@@ -214,7 +185,7 @@ def read_day(child_id: UUID, date: dt.date, actor: Actor, services: Services,
     )
     staff = actor.is_staff or actor.is_support
     items = views.day_items(entries, messages, staff, str(actor.account_id))
-    page = _offset_page(items, limit, cursor)
+    page = cursors(services).offset_page("day", items, limit, cursor)
     return {
         "child_id": str(child_id),
         "date": date.isoformat(),
@@ -234,7 +205,7 @@ def room_board(room: str, actor: Actor, services: Services,
         raise NotFound("No such room in this setting; GET /rooms lists them.")
     day = date or _today(services, actor.setting_id)
     size = page_limit(limit)
-    after = _decode_cursor(cursor, 2)
+    after = cursors(services).decode("board", cursor, 2)
     children = room_children(services.db, actor.setting_id, room, day.isoformat(),
                              (after[0], after[1]) if after is not None else None, size + 1)
     more = len(children) > size
@@ -246,7 +217,8 @@ def room_board(room: str, actor: Actor, services: Services,
          **views.board_row(by_child[child_id])}
         for child_id, name in children
     ]
-    next_cursor = _encode_cursor(children[-1][1], children[-1][0]) if more else None
+    next_cursor = (cursors(services).encode("board", children[-1][1], children[-1][0])
+                   if more else None)
     return {"room": room, "date": day.isoformat(), "items": items, "next_cursor": next_cursor}
 
 
@@ -258,7 +230,7 @@ def late_diary(actor: Actor, services: Services,
     """Diary entries recorded after the end of the child's session (or on a later day),
     newest day first, with their count."""
     size = page_limit(limit)
-    after = _decode_cursor(cursor, 2)
+    after = cursors(services).decode("late", cursor, 2)
     count, items = views.late_entries(
         services.db, actor.setting_id, date_from.isoformat() if date_from else None,
         date_to.isoformat() if date_to else None,
@@ -266,7 +238,8 @@ def late_diary(actor: Actor, services: Services,
     more = len(items) > size
     items = items[:size]
     return {"count": count, "items": items,
-            "next_cursor": _encode_cursor(items[-1]["date"], items[-1]["entry_id"])
+            "next_cursor": cursors(services).encode("late", items[-1]["date"],
+                                                    items[-1]["entry_id"])
             if more else None}
 
 
@@ -278,7 +251,7 @@ def unacknowledged_incidents(actor: Actor, services: Services,
     """Incidents of the day (today by default) that no parent has acknowledged yet."""
     day = date or _today(services, actor.setting_id)
     items = views.unacknowledged_incidents(services.db, actor.setting_id, day.isoformat())
-    page = _offset_page(items, limit, cursor)
+    page = cursors(services).offset_page("incidents", items, limit, cursor)
     return {"date": day.isoformat(), **page}
 
 

@@ -18,6 +18,7 @@ from domain.errors import (
     TooLarge,
     UnsupportedMedia,
 )
+from projections.engine import ViewsBehind
 
 log = logging.getLogger("journey.http")
 
@@ -74,7 +75,10 @@ def validation_error(_: Request, error: ValidationException) -> Response:
             continue
         field = _field_of(item)
         message = str(item.get("message", "is invalid")).split(" - at `")[0]
-        if message.startswith("Object missing required field"):
+        source = str(getattr(item.get("source"), "value", item.get("source") or ""))
+        if source in ("query", "path", "header", "cookie") and field:
+            sentences.append(f"The {source} parameter '{field}' is invalid: {message}.")
+        elif message.startswith("Object missing required field"):
             missing = message.split("`")[1] if "`" in message else field
             prefix = f"{field.rsplit('.', 1)[0]}." if field and "." in (field or "") else ""
             sentences.append(f"The field '{prefix}{missing}' is required.")
@@ -110,8 +114,32 @@ def internal_error(request: Request, error: Exception) -> Response:
     return problem(500, f"Something went wrong on our side (request {request_id}).")
 
 
+def nested_too_deeply(_: Request, __: RecursionError) -> Response:
+    """A body nested deeper than the decoder goes (an attack, not a fault of ours)."""
+    return problem(400, "The request body is nested too deeply to be read.")
+
+
+def out_of_range(_: Request, __: OverflowError) -> Response:
+    """A date or number beyond what can be computed with (year 9999 at -12:00)."""
+    return problem(400, "A date, time or number in the request is out of the range this "
+                        "service handles.")
+
+
+def views_behind(request: Request, error: ViewsBehind) -> Response:
+    """A write stored whose views lag: said loudly in the log, and to the client."""
+    log.error("views behind a write", exc_info=error,
+              extra={"method": request.method, "path": request.url.path,
+                     "notification_id": error.notification_id})
+    return problem(503, "Your change is saved, but the service is slow to show it: read "
+                        "again in a few seconds rather than sending it again.",
+                   headers={"Retry-After": "2"})
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
+    ViewsBehind: views_behind,
+    RecursionError: nested_too_deeply,
+    OverflowError: out_of_range,
     HTTPException: http_error,
     Exception: internal_error,
 }

@@ -9,8 +9,6 @@ it against the aggregate.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from datetime import date
 from typing import Any
@@ -20,9 +18,10 @@ import msgspec
 from litestar import MediaType, Response, get, patch, post
 
 from adapters.bootstrap import Services
-from adapters.http.paging import page_limit
+from adapters.http.paging import cursors, page_limit
 from domain import access
 from domain.actor import Actor
+from domain.commands.journey import ObservationSaved
 from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
 from projections import journey as views
@@ -95,26 +94,6 @@ def _json(body: bytes, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type=MediaType.JSON)
 
 
-# pagination
-
-
-def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> str | None:
-    """The sort key a `next_cursor` stands for, or 400."""
-    if not cursor:
-        return None
-    try:
-        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        key = ""
-    if "|" not in key:
-        raise Invalid("The query parameter 'cursor' is not one this service gave.", "cursor")
-    return key
-
-
 # children
 
 
@@ -132,11 +111,11 @@ def list_children(actor: Actor, services: Services, limit: int | None = None,
                   cursor: str | None = None) -> dict:
     """Staff: the setting's children; a parent: their own. Ordered by name."""
     size = page_limit(limit)
-    after = decode_cursor(cursor)
+    after = cursors(services).decode("children", cursor, 2)
     everyone = actor.is_staff or actor.is_support
     rows = views.children_page(services.db, actor.setting_id,
                                None if everyone else actor.children,
-                               tuple(after.rsplit("|", 1)) if after else None, size + 1)
+                               (after[0], after[1]) if after else None, size + 1)
     items = [
         {**r, **({} if everyone
                  else {"agreement_signed": UUID(r["child_id"]) in actor.agreed_children})}
@@ -144,7 +123,8 @@ def list_children(actor: Actor, services: Services, limit: int | None = None,
     ]
     more = len(rows) > size
     return {"items": items,
-            "next_cursor": encode_cursor(f"{rows[size - 1]['name']}|{rows[size - 1]['child_id']}")
+            "next_cursor": cursors(services).encode("children", rows[size - 1]["name"],
+                                                    rows[size - 1]["child_id"])
             if more else None}
 
 
@@ -170,12 +150,11 @@ def _observation_in(services: Services, actor: Actor, child_id: UUID | None,
 def submit_observation(child_id: UUID, data: NewObservation, actor: Actor,
                        services: Services) -> dict:
     """Staff or a parent submit an observation; it waits for a manager's approval."""
-    observation_id, warnings, position = services.app.submit_observation(
+    saved = services.app.submit_observation(
         child_id, data.observed_on, data.text, _refs(data.framework), data.media,
         data.children, data.next_steps, actor, services.clock())
-    services.projections.wait_for(position)
-    return {"observation_id": observation_id, "revision": 1, "status": "pending",
-            "warnings": warnings}
+    services.projections.wait_for(saved.position)
+    return _saved(saved)
 
 
 @patch("/children/{child_id:uuid}/observations/{observation_id:uuid}",
@@ -191,11 +170,15 @@ def revise_observation(child_id: UUID, observation_id: UUID, data: ObservationCh
     }
     if "framework" in changes:
         changes["framework"] = _refs(changes["framework"])
-    revision, warnings, position = services.app.revise_observation(
+    saved = services.app.revise_observation(
         UUID(owner), observation_id, data.base_revision, changes, actor, services.clock())
-    services.projections.wait_for(position)
-    return {"observation_id": observation_id, "revision": revision, "status": "pending",
-            "warnings": warnings}
+    services.projections.wait_for(saved.position)
+    return _saved(saved)
+
+
+def _saved(saved: ObservationSaved) -> dict:
+    return {"observation_id": saved.observation_id, "revision": saved.revision,
+            "status": saved.status, "warnings": saved.warnings}
 
 
 @post("/observations/{observation_id:uuid}/approve",
@@ -238,9 +221,20 @@ def moderation_queue(actor: Actor, services: Services, limit: int | None = None,
     """Pending revisions of the setting, oldest first, with what changed since the last
     approved revision."""
     size = page_limit(limit)
-    after = decode_cursor(cursor)
-    return page_response(views.moderation_page(services.db, actor.setting_id, after, size + 1),
+    after = _sort_key(services, "moderation", cursor)
+    return page_response(services, "moderation",
+                         views.moderation_page(services.db, actor.setting_id, after, size + 1),
                          size)
+
+
+def _sort_key(services: Services, list_name: str, cursor: str | None) -> str | None:
+    """The sort key a cursor of a pre-rendered list stands for."""
+    after = cursors(services).decode(list_name, cursor, 1)
+    if after is None:
+        return None
+    if not isinstance(after[0], str):
+        raise Invalid("The query parameter 'cursor' is not one this service gave.", "cursor")
+    return after[0]
 
 
 # the journey
@@ -253,17 +247,19 @@ def journey(child_id: UUID, actor: Actor, services: Services, limit: int | None 
     """The child's journey, newest first: staff see every entry with its status and
     warnings; parents see approved revisions only, with comments."""
     size = page_limit(limit)
-    after = decode_cursor(cursor)
+    after = _sort_key(services, "journey", cursor)
     staff = actor.is_staff or actor.is_support
     read = views.staff_page if staff else views.parent_page
     rows = read(services.db, str(child_id), after, size + 1)  # child checked by `actor`
-    return page_response(rows, size)
+    return page_response(services, "journey", rows, size)
 
 
-def page_response(rows: list[tuple[str, str]], size: int) -> Response:
+def page_response(services: Services, list_name: str, rows: list[tuple[str, str]],
+                  size: int) -> Response:
     """`{"items": [...], "next_cursor"}` from (sort key, entry JSON) rows, without
     decoding the entries."""
-    cursor = encode_cursor(rows[size - 1][0]) if len(rows) > size else None
+    cursor = (cursors(services).encode(list_name, rows[size - 1][0])
+              if len(rows) > size else None)
     body = (f'{{"items":[{",".join(entry for _, entry in rows[:size])}],'
             f'"next_cursor":{json.dumps(cursor)}}}')
     return _json(body.encode())
@@ -315,11 +311,13 @@ def list_assessments(child_id: UUID, actor: Actor, services: Services,
                      limit: int | None = None, cursor: str | None = None) -> dict:
     """The child's assessments, newest first."""
     size = page_limit(limit)
-    after = decode_cursor(cursor)
-    rows = views.assessments_page(services.db, child_id, after, size + 1)
+    after = cursors(services).decode("assessments", cursor, 2)
+    rows = views.assessments_page(services.db, child_id,
+                                  f"{after[0]}|{after[1]}" if after else None, size + 1)
     last = rows[size - 1] if len(rows) > size else None
     return {"items": rows[:size],
-            "next_cursor": encode_cursor(f"{last['recorded_at']}|{last['assessment_id']}")
+            "next_cursor": cursors(services).encode("assessments", last["recorded_at"],
+                                                    last["assessment_id"])
             if last else None}
 
 

@@ -12,8 +12,10 @@ import threading
 import time
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from adapters.settings import ConfigError
 from storage.database import Database, is_unique_violation
 
 SCHEMA = [
@@ -22,7 +24,13 @@ SCHEMA = [
         purpose TEXT NOT NULL,
         wrapped BLOB NOT NULL,
         PRIMARY KEY (child_id, purpose))""",
+    """CREATE TABLE IF NOT EXISTS master_key_check (
+        name TEXT PRIMARY KEY,
+        sealed BLOB NOT NULL)""",
 ]
+CHECK_VALUE = b"journey master key check"
+WRONG_KEY = ("JOURNEY_MASTER_KEY is not the key this data was sealed with: start with the "
+             "key used before (or its master.key file).")
 
 CACHE_SECONDS = 30.0
 
@@ -38,6 +46,33 @@ class ChildKeys:
         self._cache: dict[tuple[UUID, str], tuple[float, AESGCM]] = {}
         self._lock = threading.Lock()
         db.create_tables(SCHEMA)
+        self._check_master_key()
+
+    def _check_master_key(self) -> None:
+        """Refuse a master key other than the one the data was sealed with (`ConfigError`):
+        a sealed check value is kept, written on first start (after checking any child
+        key there already is)."""
+        row = self._db.query_one("SELECT sealed FROM master_key_check WHERE name = 'master'")
+        try:
+            if row is not None:
+                sealed = bytes(row[0])
+                self._master.decrypt(sealed[:12], sealed[12:], b"master")
+                return
+            some = self._db.query_one("SELECT child_id, purpose, wrapped FROM child_keys "
+                                      "LIMIT 1")
+            if some is not None:
+                self._unwrap(some[2], some[0], some[1])
+        except InvalidTag:
+            raise ConfigError(WRONG_KEY) from None
+        nonce = os.urandom(12)
+        try:
+            self._db.execute(
+                "INSERT INTO master_key_check (name, sealed) VALUES ('master', ?)",
+                (nonce + self._master.encrypt(nonce, CHECK_VALUE, b"master"),))
+        except Exception as error:  # another process wrote it first: check that one
+            if not is_unique_violation(error):
+                raise
+            self._check_master_key()
 
     def _wrap(self, key: bytes, child_id: UUID, purpose: str) -> bytes:
         nonce = os.urandom(12)

@@ -8,6 +8,7 @@ journey view) and check it against the aggregate: a wrong guess is `404`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,6 +22,17 @@ from domain.commands.consent import ConsentCommands
 from domain.commands.media import MediaCommands
 from domain.consent_rules import check_images_may_appear, image_consent_warnings
 from domain.errors import Invalid, NotFound
+
+
+@dataclass(frozen=True)
+class ObservationSaved:
+    """What a submission or revision stored: its revision, status and warnings."""
+
+    observation_id: UUID
+    revision: int
+    status: str
+    warnings: list[dict]
+    position: int
 
 
 class JourneyCommands(MediaCommands, ConsentCommands):
@@ -66,8 +78,8 @@ class JourneyCommands(MediaCommands, ConsentCommands):
     def submit_observation(self, child_id: UUID, observed_on: date, text: str,
                            framework: list[dict], media: list[UUID], children: list[UUID],
                            next_steps: str | None, actor: Actor, at: datetime
-                           ) -> tuple[UUID, list[dict], int]:
-        """Staff or a parent submit an observation; returns (id, warnings, position).
+                           ) -> ObservationSaved:
+        """Staff or a parent submit an observation.
 
         Warnings are `{"code", "detail"}`: past tense, late upload, and (for staff) media
         showing another child without image consent, which approval would refuse.
@@ -80,22 +92,24 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         latest = journey.observations[observation_id].latest
         used = self._use_media(latest, observation_id, journey.child_id, actor, at)
         warnings = self._warnings(warnings, journey.child_id, latest, actor)
-        return observation_id, warnings, self._save(journey, *used)
+        return ObservationSaved(observation_id, latest.number, latest.status, warnings,
+                                self._save(journey, *used))
 
     def revise_observation(self, child_id: UUID, observation_id: UUID, base_revision: int,
                            changes: dict[str, Any], actor: Actor, at: datetime
-                           ) -> tuple[int, list[dict], int]:
-        """Staff revise an observation from `base_revision`; returns (revision, warnings,
-        position). A stale base revision is a Conflict and records nothing."""
+                           ) -> ObservationSaved:
+        """Staff revise an observation from `base_revision`. A stale base revision is a
+        Conflict and records nothing."""
         journey = self.journey_of(child_id, actor)
         if "children" in changes:
             self._check_tagged(journey, changes["children"] or [], actor)
-        revision, warnings = journey.revise_observation(observation_id, base_revision, changes,
-                                                        actor, at)
+        _, warnings = journey.revise_observation(observation_id, base_revision, changes,
+                                                 actor, at)
         latest = journey.observations[observation_id].latest
         used = self._use_media(latest, observation_id, journey.child_id, actor, at)
         warnings = self._warnings(warnings, journey.child_id, latest, actor)
-        return revision, warnings, self._save(journey, *used)
+        return ObservationSaved(observation_id, latest.number, latest.status, warnings,
+                                self._save(journey, *used))
 
     def approve_observation(self, child_id: UUID, observation_id: UUID, revision: int,
                             managers_in_setting: int, actor: Actor, at: datetime) -> int:
