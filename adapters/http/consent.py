@@ -8,6 +8,7 @@ import msgspec
 from litestar import get, post, put
 
 from adapters.bootstrap import Services
+from adapters.http import replies
 from adapters.http.paging import cursors, page_limit
 from domain.actor import Actor
 from domain.errors import NotFound
@@ -29,24 +30,24 @@ class ImageConsent(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @get("/setting/terms", opt={"permission": "setting.terms.read"}, sync_to_thread=True)
-def read_terms(actor: Actor, services: Services) -> dict:
+def read_terms(actor: Actor, services: Services) -> replies.Terms:
     """The setting's current parent agreement terms (no agreement needed to read them)."""
     terms = views.current_terms(services.db, actor.setting_id)
     if terms is None:
         raise NotFound("The setting has not published its agreement terms yet.")
     version, text, keep_older = terms
-    return {"version": version, "text": text, "keep_older_signatures": keep_older}
+    return replies.Terms(version, text, keep_older)
 
 
 @post("/setting/terms", opt={"permission": "setting.terms.publish"}, sync_to_thread=True,
       status_code=201)
-def publish_terms(data: NewTerms, actor: Actor, services: Services) -> dict:
+def publish_terms(data: NewTerms, actor: Actor, services: Services) -> replies.TermsPublished:
     """A manager publishes new terms; parents must sign them again (unless kept valid)."""
     version, position = services.app.publish_terms(
         data.text, actor, services.clock(), data.keep_older_signatures
     )
     services.projections.wait_for(position)
-    return {"version": version}
+    return replies.TermsPublished(version)
 
 
 @post("/children/{child_id:uuid}/agreement",
@@ -70,7 +71,7 @@ def set_image_consent(child_id: UUID, data: ImageConsent, actor: Actor,
 
 @get("/children/{child_id:uuid}/consent", opt={"permission": "consent.read", "agreement": False},
      sync_to_thread=True)
-def read_consent(child_id: UUID, actor: Actor, services: Services) -> dict:
+def read_consent(child_id: UUID, actor: Actor, services: Services) -> replies.ConsentRead:
     """A child's image consent and the agreements signed for it.
 
     A parent who has not signed yet may read it (it tells them what is missing).
@@ -83,7 +84,7 @@ def read_consent(child_id: UUID, actor: Actor, services: Services) -> dict:
 
 @get("/consent-reviews", opt={"permission": "consent.review_list"}, sync_to_thread=True)
 def list_reviews(actor: Actor, services: Services, limit: int | None = None,
-                 cursor: str | None = None, resolved: bool = False) -> dict:
+                 cursor: str | None = None, resolved: bool = False) -> replies.ReviewList:
     """Observations whose media were hidden by a change of image consent, oldest first."""
     size = page_limit(limit)
     after = cursors(services).decode("reviews", cursor, 3)

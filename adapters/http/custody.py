@@ -9,15 +9,17 @@ tablet that are still on it, so that they can be deleted before it goes on the d
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get, post
 
 from adapters.bootstrap import Services
+from adapters.http import replies
 from adapters.http.paging import cursors
 from domain.actor import Actor
+from domain.aggregates.device import DAMAGE_KINDS
 from domain.errors import Invalid
 from projections import custody_reports as reports
 
@@ -27,7 +29,7 @@ class SignIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class DamageReport(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str
+    kind: Literal[DAMAGE_KINDS]  # type: ignore[valid-type]
     description: str
     deliberate: bool
     occurred_at: datetime | None = None
@@ -44,28 +46,26 @@ def sign_out(device_id: UUID, actor: Actor, services: Services) -> None:
 @post("/devices/{device_id:uuid}/sign-in", opt={"permission": "device.sign_in"},
       sync_to_thread=True, status_code=200)
 def sign_in(device_id: UUID, actor: Actor, services: Services,
-            data: SignIn | None = None) -> dict:
+            data: SignIn | None = None) -> replies.SignedIn:
     """Sign a tablet back in (its holder or a manager); lists the photos still on it."""
     on_charger = True if data is None else data.on_charger
     photos, position = services.app.sign_in_device(device_id, on_charger, actor,
                                                    services.clock())
     services.projections.wait_for(position)
-    return {"device_id": str(device_id), "on_charger": on_charger,
-            "photos_on_device": [str(p) for p in photos]}
+    return replies.SignedIn(device_id, on_charger, [str(p) for p in photos])
 
 
 @post("/devices/{device_id:uuid}/damage", opt={"permission": "device.damage"},
       sync_to_thread=True, status_code=201)
 def report_damage(device_id: UUID, data: DamageReport, actor: Actor,
-                  services: Services) -> dict:
+                  services: Services) -> replies.DamageReported:
     """Report damage; the holder at that moment (nobody in the office) is responsible."""
     report_id, responsible, position = services.app.report_device_damage(
         device_id, data.kind, data.description, data.deliberate, actor, services.clock(),
         occurred_at=data.occurred_at,
     )
     services.projections.wait_for(position)
-    return {"report_id": str(report_id),
-            "responsible_account_id": str(responsible) if responsible else None}
+    return replies.DamageReported(report_id, responsible)
 
 
 @post("/devices/{device_id:uuid}/photos/{media_id:uuid}/deleted",
@@ -127,7 +127,8 @@ def _csv(name: str, body: str) -> Response:
 
 
 @get("/reports/custody", opt={"permission": "report.custody"}, sync_to_thread=True)
-def custody_report(request: Request, actor: Actor, services: Services) -> Any:
+def custody_report(request: Request, actor: Actor, services: Services
+                   ) -> replies.CustodyReport:
     """Every device: holder and since when, overdue, photos still on it (?date, ?account_id)."""
     day, account = _filters(request)
     items = reports.custody_report(services.db, actor.setting_id, services.clock(), day,
@@ -138,7 +139,7 @@ def custody_report(request: Request, actor: Actor, services: Services) -> Any:
 
 
 @get("/reports/damage", opt={"permission": "report.damage"}, sync_to_thread=True)
-def damage_report(request: Request, actor: Actor, services: Services) -> Any:
+def damage_report(request: Request, actor: Actor, services: Services) -> replies.DamageList:
     """Every damage report with the responsible person (?date, ?account_id)."""
     day, account = _filters(request)
     items = reports.damage_report(services.db, actor.setting_id, day, account)

@@ -5,7 +5,7 @@ reports (late entries, unacknowledged incidents)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -14,8 +14,10 @@ from litestar import get, patch, post
 from litestar.params import QueryParameter
 
 from adapters.bootstrap import Services
+from adapters.http import replies
 from adapters.http.paging import cursors, page_limit
 from domain.actor import Actor
+from domain.diary_entries import AMOUNTS, KINDS, MEALS, STATES, Entry, Time
 from domain.errors import NotFound
 from projections import diary as views
 from projections.journey import is_room, room_children
@@ -29,6 +31,40 @@ class Message(msgspec.Struct, forbid_unknown_fields=True):
 
 class Retraction(msgspec.Struct, forbid_unknown_fields=True):
     reason: str
+
+
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+
+
+class Correction(msgspec.Struct, forbid_unknown_fields=True):
+    """A correction: the version it starts from (`base_version`, or `base_revision` as
+    for observations) and the fields of the entry's kind that change."""
+
+    base_version: int | Unset = UNSET
+    base_revision: int | Unset = UNSET
+    kind: Literal[KINDS] | Unset = UNSET  # type: ignore[valid-type]
+    at: Time | Unset = UNSET
+    meal: Literal[MEALS] | Unset = UNSET  # type: ignore[valid-type]
+    food: str | Unset = UNSET
+    amount: Literal[AMOUNTS] | Unset = UNSET  # type: ignore[valid-type]
+    drink: str | Unset = UNSET
+    ml: int | Unset = UNSET
+    start: Time | Unset = UNSET
+    end: Time | None | Unset = UNSET
+    state: Literal[STATES] | Unset = UNSET  # type: ignore[valid-type]
+    cream: bool | Unset = UNSET
+    medicine: str | Unset = UNSET
+    dose: str | Unset = UNSET
+    given_by: UUID | Unset = UNSET
+    witnessed_by: UUID | Unset = UNSET
+    permission_id: UUID | Unset = UNSET
+    what: str | Unset = UNSET
+    injury: str | Unset = UNSET
+    first_aid: str | Unset = UNSET
+    by: UUID | Unset = UNSET
+    text: str | Unset = UNSET
+    media: list[UUID] | Unset = UNSET
 
 
 class Permission(msgspec.Struct, forbid_unknown_fields=True):
@@ -66,26 +102,26 @@ def _today(services: Services, setting_id: UUID) -> dt.date:
 
 @post(f"{DAY}/entries", opt={"permission": "diary.record"}, sync_to_thread=True,
       status_code=201)
-def record_entry(child_id: UUID, date: dt.date, data: dict[str, Any], actor: Actor,
-                 services: Services) -> dict:
+def record_entry(child_id: UUID, date: dt.date, data: Entry, actor: Actor,
+                 services: Services) -> replies.EntryRecorded:
     """Staff record an entry of the child's day; late if after the end of the session."""
     setting_id, timezone = _visible_child(services, actor, child_id)
     result = services.app.record_diary_entry(
-        child_id, UUID(setting_id), date, data, timezone, actor,
+        child_id, UUID(setting_id), date, msgspec.to_builtins(data), timezone, actor,
         services.clock(),
     )
     services.projections.wait_for(result.position)
-    return {"entry_id": str(result.entry_id), "late": result.late}
+    return replies.EntryRecorded(result.entry_id, result.late)
 
 
 @patch(f"{DAY}/entries/{{entry_id:uuid}}", opt={"permission": "diary.correct"},
        sync_to_thread=True, status_code=200)
-def correct_entry(child_id: UUID, date: dt.date, entry_id: UUID, data: dict[str, Any],
-                  actor: Actor, services: Services) -> dict:
+def correct_entry(child_id: UUID, date: dt.date, entry_id: UUID, data: Correction,
+                  actor: Actor, services: Services) -> replies.EntryCorrected:
     """Staff correct an entry: `base_version` and the fields that change. The earlier
     version stays in the history; `409` if someone changed it since."""
     setting_id, timezone = _visible_child(services, actor, child_id)
-    changes = dict(data)
+    changes = msgspec.to_builtins(data)
     alias = changes.pop("base_revision", None)  # the word API.md uses for observations
     base_version = changes.pop("base_version", alias)
     result = services.app.correct_diary_entry(
@@ -93,7 +129,7 @@ def correct_entry(child_id: UUID, date: dt.date, entry_id: UUID, data: dict[str,
         timezone, actor, services.clock(),
     )
     services.projections.wait_for(result.position)
-    return {"entry_id": str(entry_id), "version": result.version}
+    return replies.EntryCorrected(entry_id, result.version)
 
 
 @post(f"{DAY}/entries/{{entry_id:uuid}}/retract", opt={"permission": "diary.retract"},
@@ -111,14 +147,14 @@ def retract_entry(child_id: UUID, date: dt.date, entry_id: UUID, data: Retractio
 @post(f"{DAY}/messages", opt={"permission": "diary.message"}, sync_to_thread=True,
       status_code=201)
 def post_message(child_id: UUID, date: dt.date, data: Message, actor: Actor,
-                 services: Services) -> dict:
+                 services: Services) -> replies.MessagePosted:
     """A parent of the child or staff post a message on the child's day."""
     setting_id, _ = _visible_child(services, actor, child_id)
     message_id, position = services.app.post_diary_message(
         child_id, UUID(setting_id), date, data.text, actor, services.clock()
     )
     services.projections.wait_for(position)
-    return {"message_id": str(message_id)}
+    return replies.MessagePosted(message_id)
 
 
 @post(f"{DAY}/end-session", opt={"permission": "diary.end_session"}, sync_to_thread=True,
@@ -148,7 +184,7 @@ def acknowledge_incident(child_id: UUID, date: dt.date, entry_id: UUID, actor: A
 @post("/children/{child_id:uuid}/medication-permissions",
       opt={"permission": "medication.permission"}, sync_to_thread=True, status_code=201)
 def record_permission(child_id: UUID, data: Permission, actor: Actor,
-                      services: Services) -> dict:
+                      services: Services) -> replies.PermissionRecorded:
     """A parent (or staff, from the signed form) records permission to give a medicine."""
     setting_id, _ = _visible_child(services, actor, child_id)
     result = services.app.record_medication_permission(
@@ -156,7 +192,7 @@ def record_permission(child_id: UUID, data: Permission, actor: Actor,
         data.valid_until, actor, services.clock(),
     )
     services.projections.wait_for(result.position)
-    return {"permission_id": str(result.permission_id)}
+    return replies.PermissionRecorded(result.permission_id)
 
 
 # ---- reads ---------------------------------------------------------------------------
@@ -165,7 +201,8 @@ def record_permission(child_id: UUID, data: Permission, actor: Actor,
 @get("/children/{child_id:uuid}/medication-permissions", opt={"permission": "diary.read"},
      sync_to_thread=True)
 def list_permissions(child_id: UUID, actor: Actor, services: Services,
-                     limit: int | None = None, cursor: str | None = None) -> dict:
+                     limit: int | None = None, cursor: str | None = None
+                     ) -> replies.PermissionList:
     """The child's medication permissions, newest first."""
     _visible_child(services, actor, child_id)
     return cursors(services).offset_page("permissions",
@@ -175,7 +212,7 @@ def list_permissions(child_id: UUID, actor: Actor, services: Services,
 
 @get(DAY, opt={"permission": "diary.read"}, sync_to_thread=True)
 def read_day(child_id: UUID, date: dt.date, actor: Actor, services: Services,
-             limit: int | None = None, cursor: str | None = None) -> dict:
+             limit: int | None = None, cursor: str | None = None) -> replies.Day:
     """The child's day, entries and messages in time order. Parents see neither retracted
     entries nor corrections' history, and of the messages only staff's and their own.
     A day with nothing recorded (the child did not attend) is empty."""
@@ -198,7 +235,7 @@ def read_day(child_id: UUID, date: dt.date, actor: Actor, services: Services,
 @get("/rooms/{room:str}/board", opt={"permission": "room.board"}, sync_to_thread=True)
 def room_board(room: str, actor: Actor, services: Services,
                date: Annotated[dt.date | None, QueryParameter(name="date")] = None,
-               limit: int | None = None, cursor: str | None = None) -> dict:
+               limit: int | None = None, cursor: str | None = None) -> replies.Board:
     """Each child of the room with the day at a glance: asleep now (since when), last meal
     and how much, last nappy, unacknowledged incidents, medication given."""
     if not is_room(services.db, actor.setting_id, room):
@@ -226,7 +263,8 @@ def room_board(room: str, actor: Actor, services: Services,
 def late_diary(actor: Actor, services: Services,
                date_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
                date_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
-               limit: int | None = None, cursor: str | None = None) -> dict:
+               limit: int | None = None, cursor: str | None = None
+               ) -> replies.LateDiary:
     """Diary entries recorded after the end of the child's session (or on a later day),
     newest day first, with their count."""
     size = page_limit(limit)
@@ -247,7 +285,8 @@ def late_diary(actor: Actor, services: Services,
      sync_to_thread=True)
 def unacknowledged_incidents(actor: Actor, services: Services,
                              date: Annotated[dt.date | None, QueryParameter(name="date")] = None,
-                             limit: int | None = None, cursor: str | None = None) -> dict:
+                             limit: int | None = None, cursor: str | None = None
+                             ) -> replies.Incidents:
     """Incidents of the day (today by default) that no parent has acknowledged yet."""
     day = date or _today(services, actor.setting_id)
     items = views.unacknowledged_incidents(services.db, actor.setting_id, day.isoformat())

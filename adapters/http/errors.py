@@ -78,6 +78,9 @@ def validation_error(_: Request, error: ValidationException) -> Response:
         source = str(getattr(item.get("source"), "value", item.get("source") or ""))
         if source in ("query", "path", "header", "cookie") and field:
             sentences.append(f"The {source} parameter '{field}' is invalid: {message}.")
+        elif message.startswith("Object contains unknown field"):
+            extra = message.split("`")[1] if "`" in message else field
+            sentences.append(f"The field '{extra}' is not one this request takes.")
         elif message.startswith("Object missing required field"):
             missing = message.split("`")[1] if "`" in message else field
             prefix = f"{field.rsplit('.', 1)[0]}." if field and "." in (field or "") else ""

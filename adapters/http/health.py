@@ -5,10 +5,11 @@ from __future__ import annotations
 from litestar import get
 
 from adapters.bootstrap import Services
+from adapters.http.replies import Health
 
 
 @get("/health", opt={"public": True}, sync_to_thread=True)
-def health(services: Services) -> dict:
+def health(services: Services) -> Health:
     """Report the backends and the projections' lag; 200 while everything answers."""
     report: dict = {"status": "ok"}
     try:

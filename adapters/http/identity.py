@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 import msgspec
 from litestar import Request, delete, get, post, put
 
 from adapters.bootstrap import Services
+from adapters.http import replies
 from adapters.http.auth import bearer
 from adapters.http.errors import TooManyAttempts, Unauthenticated
 from adapters.storage.credentials import (
@@ -21,6 +23,7 @@ from adapters.storage.credentials import (
 )
 from domain.actor import Actor
 from domain.aggregates.account import check_password, normalise_email
+from domain.aggregates.device import KINDS as DEVICE_KINDS
 from domain.errors import NotFound
 from projections import identity as identity_views
 
@@ -39,11 +42,14 @@ class LoggedIn(msgspec.Struct):
     setting_id: UUID
 
 
+Role = Literal["manager", "practitioner", "safeguarding_lead", "parent", "support"]
+
+
 class NewAccount(msgspec.Struct, forbid_unknown_fields=True):
     email: str
     password: str
     display_name: str
-    roles: list[str]
+    roles: list[Role]
 
 
 class ParentLink(msgspec.Struct, forbid_unknown_fields=True):
@@ -58,7 +64,7 @@ class OpeningHours(msgspec.Struct, forbid_unknown_fields=True):
 
 class NewDevice(msgspec.Struct, forbid_unknown_fields=True):
     label: str
-    kind: str
+    kind: Literal[DEVICE_KINDS]  # type: ignore[valid-type]
 
 
 class SupportGrant(msgspec.Struct, forbid_unknown_fields=True):
@@ -112,7 +118,8 @@ def logout(request: Request, services: Services) -> None:
 
 
 @post("/accounts", opt={"permission": "account.create"}, sync_to_thread=True, status_code=201)
-def create_account(data: NewAccount, actor: Actor, services: Services) -> dict:
+def create_account(data: NewAccount, actor: Actor, services: Services
+                   ) -> replies.AccountCreated:
     """A manager opens an account of their setting."""
     check_password(data.password, data.email)
     password_hash = hash_password(data.password)
@@ -122,11 +129,11 @@ def create_account(data: NewAccount, actor: Actor, services: Services) -> dict:
     )
     services.credentials.set_password(account.id, account.email, password_hash, now)
     services.projections.wait_for(position)
-    return {"account_id": account.id}
+    return replies.AccountCreated(account.id)
 
 
 @get("/accounts", opt={"permission": "account.list"}, sync_to_thread=True)
-def list_accounts(actor: Actor, services: Services) -> dict:
+def list_accounts(actor: Actor, services: Services) -> replies.AccountList:
     """The setting's accounts (managers)."""
     return {"items": identity_views.accounts_of_setting(services.db, actor.setting_id),
             "next_cursor": None}
@@ -160,14 +167,15 @@ def set_opening_hours(data: OpeningHours, actor: Actor, services: Services) -> N
 
 
 @post("/devices", opt={"permission": "device.register"}, sync_to_thread=True, status_code=201)
-def register_device(data: NewDevice, actor: Actor, services: Services) -> dict:
+def register_device(data: NewDevice, actor: Actor, services: Services
+                    ) -> replies.DeviceRegistered:
     """Register a tablet or computer; its token is shown now and never again."""
     token = new_token()
     device, position = services.app.register_device(
         data.label, data.kind, token_hash(token), actor, services.clock()
     )
     services.projections.wait_for(position)
-    return {"device_id": device.id, "device_token": token}
+    return replies.DeviceRegistered(device.id, token)
 
 
 @post("/setting/support-access", opt={"permission": "setting.support_access"},
@@ -189,7 +197,7 @@ def revoke_support_access(account_id: UUID, actor: Actor, services: Services) ->
 
 
 @get("/setting", opt={"permission": "setting.terms.read"}, sync_to_thread=True)
-def read_setting(actor: Actor, services: Services) -> dict:
+def read_setting(actor: Actor, services: Services) -> replies.SettingRead:
     """The caller's setting: name, timezone and opening hours."""
     found = identity_views.setting_of(services.db, actor.setting_id)
     if found is None:

@@ -18,6 +18,7 @@ import msgspec
 from litestar import MediaType, Response, get, patch, post
 
 from adapters.bootstrap import Services
+from adapters.http import replies
 from adapters.http.paging import cursors, page_limit
 from domain import access
 from domain.actor import Actor
@@ -98,17 +99,17 @@ def _json(body: bytes, status: int = 200) -> Response:
 
 
 @post("/children", opt={"permission": "child.enrol"}, sync_to_thread=True, status_code=201)
-def enrol_child(data: NewChild, actor: Actor, services: Services) -> dict:
+def enrol_child(data: NewChild, actor: Actor, services: Services) -> replies.ChildEnrolled:
     """A manager enrols a child with a room and a key person."""
     journey, position = services.app.enrol_child(
         data.name, data.date_of_birth, data.room, data.key_person_id, actor, services.clock())
     services.projections.wait_for(position)
-    return {"child_id": journey.id}
+    return replies.ChildEnrolled(journey.id)
 
 
 @get("/children", opt={"permission": "child.list"}, sync_to_thread=True)
 def list_children(actor: Actor, services: Services, limit: int | None = None,
-                  cursor: str | None = None) -> dict:
+                  cursor: str | None = None) -> replies.ChildList:
     """Staff: the setting's children; a parent: their own. Ordered by name."""
     size = page_limit(limit)
     after = cursors(services).decode("children", cursor, 2)
@@ -148,7 +149,7 @@ def _observation_in(services: Services, actor: Actor, child_id: UUID | None,
 @post("/children/{child_id:uuid}/observations", opt={"permission": "observation.submit"},
       sync_to_thread=True, status_code=201)
 def submit_observation(child_id: UUID, data: NewObservation, actor: Actor,
-                       services: Services) -> dict:
+                       services: Services) -> replies.ObservationSaved:
     """Staff or a parent submit an observation; it waits for a manager's approval."""
     saved = services.app.submit_observation(
         child_id, data.observed_on, data.text, _refs(data.framework), data.media,
@@ -160,7 +161,7 @@ def submit_observation(child_id: UUID, data: NewObservation, actor: Actor,
 @patch("/children/{child_id:uuid}/observations/{observation_id:uuid}",
        opt={"permission": "observation.revise"}, sync_to_thread=True, status_code=200)
 def revise_observation(child_id: UUID, observation_id: UUID, data: ObservationChanges,
-                       actor: Actor, services: Services) -> dict:
+                       actor: Actor, services: Services) -> replies.ObservationSaved:
     """Staff revise from `base_revision` (409 if someone changed it since)."""
     owner = _observation_in(services, actor, child_id, observation_id)
     changes = {
@@ -176,9 +177,9 @@ def revise_observation(child_id: UUID, observation_id: UUID, data: ObservationCh
     return _saved(saved)
 
 
-def _saved(saved: ObservationSaved) -> dict:
-    return {"observation_id": saved.observation_id, "revision": saved.revision,
-            "status": saved.status, "warnings": saved.warnings}
+def _saved(saved: ObservationSaved) -> replies.ObservationSaved:
+    return replies.ObservationSaved(saved.observation_id, saved.revision, saved.status,
+                                    saved.warnings)
 
 
 @post("/observations/{observation_id:uuid}/approve",
@@ -217,7 +218,7 @@ def remove_observation(observation_id: UUID, data: Removal, actor: Actor,
 
 @get("/moderation/queue", opt={"permission": "moderation.queue"}, sync_to_thread=True)
 def moderation_queue(actor: Actor, services: Services, limit: int | None = None,
-                     cursor: str | None = None) -> Response:
+                     cursor: str | None = None) -> Response[replies.JourneyPage]:
     """Pending revisions of the setting, oldest first, with what changed since the last
     approved revision."""
     size = page_limit(limit)
@@ -243,7 +244,7 @@ def _sort_key(services: Services, list_name: str, cursor: str | None) -> str | N
 @get("/children/{child_id:uuid}/journey", opt={"permission": "journey.read"},
      sync_to_thread=False)
 def journey(child_id: UUID, actor: Actor, services: Services, limit: int | None = None,
-            cursor: str | None = None) -> Response:
+            cursor: str | None = None) -> Response[replies.JourneyPage]:
     """The child's journey, newest first: staff see every entry with its status and
     warnings; parents see approved revisions only, with comments."""
     size = page_limit(limit)
@@ -271,13 +272,13 @@ def page_response(services: Services, list_name: str, rows: list[tuple[str, str]
 @post("/children/{child_id:uuid}/observations/{observation_id:uuid}/comments",
       opt={"permission": "comment.add"}, sync_to_thread=True, status_code=201)
 def add_comment(child_id: UUID, observation_id: UUID, data: NewComment, actor: Actor,
-                services: Services) -> dict:
+                services: Services) -> replies.CommentAdded:
     """Comment on an approved observation in this child's journey."""
     owner = _observation_in(services, actor, child_id, observation_id)
     comment_id, position = services.app.add_comment(
         child_id, UUID(owner), observation_id, data.text, actor, services.clock())
     services.projections.wait_for(position)
-    return {"comment_id": comment_id}
+    return replies.CommentAdded(comment_id)
 
 
 @post("/children/{child_id:uuid}/comments/{comment_id:uuid}/remove",
@@ -296,19 +297,20 @@ def remove_comment(child_id: UUID, comment_id: UUID, data: Removal, actor: Actor
 @post("/children/{child_id:uuid}/assessments", opt={"permission": "assessment.record"},
       sync_to_thread=True, status_code=201)
 def record_assessment(child_id: UUID, data: NewAssessment, actor: Actor,
-                      services: Services) -> dict:
+                      services: Services) -> replies.AssessmentRecorded:
     """Staff record an assessment: a judgement per area, or the progress check at two."""
     assessment_id, position = services.app.record_assessment(
         child_id, data.period, data.judgements, data.summary, actor, services.clock(),
         kind=data.kind)
     services.projections.wait_for(position)
-    return {"assessment_id": assessment_id}
+    return replies.AssessmentRecorded(assessment_id)
 
 
 @get("/children/{child_id:uuid}/assessments", opt={"permission": "journey.read"},
      sync_to_thread=True)
 def list_assessments(child_id: UUID, actor: Actor, services: Services,
-                     limit: int | None = None, cursor: str | None = None) -> dict:
+                     limit: int | None = None, cursor: str | None = None
+                     ) -> replies.AssessmentList:
     """The child's assessments, newest first."""
     size = page_limit(limit)
     after = cursors(services).decode("assessments", cursor, 2)
@@ -325,7 +327,7 @@ def list_assessments(child_id: UUID, actor: Actor, services: Services,
 
 
 @get("/framework", opt={"permission": "framework.read"}, sync_to_thread=True)
-def framework(actor: Actor) -> dict:
+def framework(actor: Actor) -> replies.Framework:
     """The framework the setting uses: areas, aspects, age bands, characteristics."""
     return framework_for().as_json()
 

@@ -25,15 +25,26 @@ import hashlib
 import os
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import anyio
 from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.response import Stream
 
 from adapters.bootstrap import Services
+from adapters.http import replies
 from adapters.http.errors import problem
 from adapters.storage.media import (
     ChunkPipe,
@@ -189,9 +200,34 @@ async def _receive_video(body: _Body, services: Services, key: str) -> tuple[int
     return pipe.size, pipe.sha256, None
 
 
+@dataclass
+class _RawUpload(Operation):
+    """`POST /media` reads its body as a stream, so its request body is declared here."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(required=True, description=(
+            "The photo or video bytes; `X-Children` names who appears."), content={
+            kind: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format="binary"))
+            for kind in sorted(ACCEPTED_TYPES)})
+
+
+@dataclass
+class _Download(Operation):
+    """`GET /media/{id}` answers with the stored Content-Type: each is declared."""
+
+    def __post_init__(self) -> None:
+        for status in ("200", "206"):
+            self.responses[status] = OpenAPIResponse(  # type: ignore[index]
+                description="The bytes, whole (200) or the range asked for (206).",
+                content={kind: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING,
+                                                              format="binary"))
+                         for kind in sorted(ACCEPTED_TYPES)})
+
+
 @post("/media", opt={"permission": "media.upload"}, request_max_body_size=None,
-      status_code=201)
-async def upload_media(request: Request, actor: Actor, services: Services) -> dict:
+      status_code=201, operation_class=_RawUpload)
+async def upload_media(request: Request, actor: Actor, services: Services
+                       ) -> replies.MediaStored:
     """Store a photo or video streamed as the raw body; `X-Children` says who appears."""
     declared = normalise(request.headers.get("content-type"))
     kind = kind_of(declared)
@@ -224,7 +260,7 @@ async def upload_media(request: Request, actor: Actor, services: Services) -> di
         await anyio.to_thread.run_sync(services.media.delete, key)
         raise
     await anyio.to_thread.run_sync(services.projections.wait_for, position)
-    return {"media_id": str(media_id), "size": size, "sha256": sha256, "captured_at": captured}
+    return replies.MediaStored(media_id, size, sha256, captured)
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
@@ -248,7 +284,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
     return start, end
 
 
-@get("/media/{media_id:uuid}", opt={"permission": "media.read"}, sync_to_thread=True)
+@get("/media/{media_id:uuid}", opt={"permission": "media.read"}, sync_to_thread=True,
+     operation_class=_Download,
+     responses={416: ResponseSpec(data_container=replies.Problem, generate_examples=False,
+                                  description="The range is outside the media.")})
 def download_media(media_id: UUID, request: Request, actor: Actor,
                    services: Services) -> Response:
     """Stream a photo or video to whoever may see it (`Range` supported); else 404."""

@@ -20,12 +20,28 @@ SECURITY_HEADERS = [
 ]
 
 
+def _allowed(scope: dict) -> bytes | None:
+    """Every method of the path (Litestar's own OPTIONS answer names only one handler's
+    when a path has several)."""
+    app, template = scope.get("app"), scope.get("path_template")
+    if app is None or template is None:
+        return None
+    methods = {m for route in app.routes if route.path_format == template
+               for m in getattr(route, "methods", ())}
+    return ", ".join(sorted(methods)).encode() if methods else None
+
+
 async def add_security_headers(message: dict, scope: dict) -> None:
     """A before-send hook: security headers on every response, unknown routes included,
-    and `Cache-Control: no-store` unless the handler set its own."""
+    `Cache-Control: no-store` unless the handler set its own, and a complete `Allow`."""
     if message["type"] != "http.response.start":
         return
     headers = list(message.get("headers") or [])
+    if scope.get("method") == "OPTIONS" or message.get("status") == 405:
+        allow = _allowed(scope)
+        if allow is not None:
+            headers = [(k, v) for k, v in headers if bytes(k).lower() != b"allow"]
+            headers.append((b"allow", allow))
     names = {bytes(name).lower() for name, _ in headers}
     headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
     if b"cache-control" not in names:

@@ -105,7 +105,8 @@ class JourneyMachine(RuleBasedStateMachine):
                                [self.other_child] if tag else [], None)
         if result is None:
             return uuid4()  # an id nobody knows: later steps on it must fail
-        observation_id = result[0]
+        observation_id = result.observation_id
+        assert (result.revision, result.status) == (1, "pending")
         self.model[observation_id] = Model(who, [text], ["pending"], authors=[who])
         return observation_id
 
@@ -122,6 +123,7 @@ class JourneyMachine(RuleBasedStateMachine):
         result = self._attempt(allowed, self.app.revise_observation, self.child, observation,
                                base, {"text": text})
         if result is not None:
+            assert (result.revision, result.status) == (len(found.texts) + 1, "pending")
             if found.statuses[-1] == "pending":
                 found.statuses[-1] = "superseded"
             found.texts.append(text)

@@ -1,0 +1,383 @@
+"""The response bodies of the HTTP contract (`../shared/API.md`), as msgspec structs.
+
+Handlers return these, so that `/schema` documents every response; a field named in
+API.md is required here, and fields the contract leaves open are optional. Request
+bodies live with their routes; the diary entry kinds are `domain.diary_entries`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+
+Warning_ = dict[str, str]  # {"code", "detail"}
+
+
+class Problem(msgspec.Struct):
+    """Every refusal: the status and a sentence a person understands."""
+
+    status_code: int
+    detail: str
+
+
+# health and identity
+
+
+class Health(msgspec.Struct):
+    """`ok` while the event store, media store and projections answer, else `degraded`."""
+
+    status: Literal["ok", "degraded"]
+    event_store: dict[str, Any] | None = None
+    media: dict[str, Any] | None = None
+    projections: dict[str, Any] | None = None
+
+
+class AccountCreated(msgspec.Struct):
+    account_id: UUID
+
+
+class AccountItem(msgspec.Struct):
+    account_id: str
+    email: str
+    display_name: str
+    roles: list[str]
+    disabled: bool
+
+
+class AccountList(msgspec.Struct):
+    items: list[AccountItem]
+    next_cursor: str | None
+
+
+class DeviceRegistered(msgspec.Struct):
+    """The device token is shown now and never again."""
+
+    device_id: UUID
+    device_token: str
+
+
+class SettingRead(msgspec.Struct):
+    setting_id: UUID
+    name: str
+    timezone: str
+    days: dict[str, list[str]]
+
+
+# journey
+
+
+class ChildEnrolled(msgspec.Struct):
+    child_id: UUID
+
+
+class ChildItem(msgspec.Struct):
+    """A child; `agreement_signed` only for parents."""
+
+    child_id: str
+    name: str
+    room: str | None
+    image_consent: bool
+    key_person_id: str | None = None
+    date_of_birth: str | None = None
+    left_on: str | None = None
+    agreement_signed: bool | None = None
+
+
+class ChildList(msgspec.Struct):
+    items: list[ChildItem]
+    next_cursor: str | None
+
+
+class ObservationSaved(msgspec.Struct):
+    """A submission or revision: its revision (from 1), status and warnings."""
+
+    observation_id: UUID
+    revision: int
+    status: Literal["pending", "approved", "rejected", "superseded"]
+    warnings: list[Warning_]
+
+
+class Author(msgspec.Struct):
+    name: str | None
+    role: str | None
+    account_id: str | None = None
+
+
+class JourneyEntry(msgspec.Struct):
+    """An entry of a journey (or of the moderation queue). Parents see approved
+    revisions only, without the staff-only fields."""
+
+    observation_id: str
+    revision: int
+    text: str
+    framework: list[dict[str, Any]]
+    media: list[str]
+    observed_on: str
+    author: Author
+    status: str | None = None
+    comments: list[dict[str, Any]] | None = None
+    next_steps: str | None = None
+    child_id: str | None = None
+    children: list[str] | None = None
+    warnings: list[Warning_] | None = None
+    withheld_media: list[str] | None = None
+    changes: dict[str, Any] | None = None
+
+
+class JourneyPage(msgspec.Struct):
+    items: list[JourneyEntry]
+    next_cursor: str | None
+
+
+class CommentAdded(msgspec.Struct):
+    comment_id: UUID
+
+
+class AssessmentRecorded(msgspec.Struct):
+    assessment_id: UUID
+
+
+class AssessmentItem(msgspec.Struct):
+    assessment_id: str
+    period: str
+    kind: str | None
+    judgements: dict[str, Any]
+    summary: str | None
+    author_id: str | None
+    recorded_at: str
+
+
+class AssessmentList(msgspec.Struct):
+    items: list[AssessmentItem]
+    next_cursor: str | None
+
+
+class Framework(msgspec.Struct):
+    """The Development Matters areas, aspects, age bands and characteristics."""
+
+    key: str
+    name: str
+    areas: list[dict[str, Any]]
+    age_bands: list[dict[str, Any]]
+    characteristics: list[dict[str, Any]]
+    judgements: list[str]
+
+
+# media
+
+
+class MediaStored(msgspec.Struct):
+    media_id: UUID
+    size: int
+    sha256: str
+    captured_at: str | None
+
+
+# consent
+
+
+class Terms(msgspec.Struct):
+    version: int
+    text: str
+    keep_older_signatures: bool
+
+
+class TermsPublished(msgspec.Struct):
+    version: int
+
+
+class Agreement(msgspec.Struct):
+    parent_id: str
+    terms_version: int
+    signed_at: str
+
+
+class ConsentRead(msgspec.Struct):
+    """`agreement_current` only for parents."""
+
+    image_consent: bool
+    agreements: list[Agreement]
+    agreement_current: bool | None = None
+
+
+class ReviewItem(msgspec.Struct):
+    observation_id: str
+    child_id: str
+    reason: str | None
+    created_at: str
+    resolved: bool
+    resolved_at: str | None
+
+
+class ReviewList(msgspec.Struct):
+    items: list[ReviewItem]
+    next_cursor: str | None
+
+
+# diary
+
+
+class EntryRecorded(msgspec.Struct):
+    entry_id: UUID
+    late: bool
+
+
+class EntryCorrected(msgspec.Struct):
+    entry_id: UUID
+    version: int
+
+
+class MessagePosted(msgspec.Struct):
+    message_id: UUID
+
+
+class PermissionRecorded(msgspec.Struct):
+    permission_id: UUID
+
+
+class PermissionItem(msgspec.Struct):
+    permission_id: str
+    medicine: str
+    dose: str
+    valid_from: str = msgspec.field(name="from")
+    valid_until: str = msgspec.field(name="until")
+    source: str | None = None
+    recorded_by: str | None = None
+    recorded_at: str | None = None
+
+
+class PermissionList(msgspec.Struct):
+    items: list[PermissionItem]
+    next_cursor: str | None
+
+
+class DayItem(msgspec.Struct):
+    """An entry (`type` "entry", with the fields of its kind) or a message."""
+
+    type: Literal["entry", "message"]
+    at: str | None
+    entry_id: str | None = None
+    message_id: str | None = None
+    kind: str | None = None
+    text: str | None = None
+
+
+class Day(msgspec.Struct):
+    child_id: UUID
+    date: str
+    session_ended: bool
+    session_ended_at: str | None
+    items: list[DayItem]
+    next_cursor: str | None
+
+
+class BoardItem(msgspec.Struct):
+    """A child of the room with the day at a glance."""
+
+    child_id: str
+    name: str
+    asleep: bool
+    asleep_since: str | None
+    last_meal: dict[str, Any] | None
+    last_nappy: dict[str, Any] | None
+    unacknowledged_incidents: list[str]
+    medication: list[dict[str, Any]]
+    session_ended_at: str | None = None
+
+
+class Board(msgspec.Struct):
+    room: str
+    date: str
+    items: list[BoardItem]
+    next_cursor: str | None
+
+
+class LateItem(msgspec.Struct):
+    entry_id: str
+    child_id: str
+    name: str | None
+    date: str
+    kind: str
+    recorded_at: str | None
+    recorded_by: str | None
+    session_ended_at: str | None
+    retracted: bool
+
+
+class LateDiary(msgspec.Struct):
+    count: int
+    items: list[LateItem]
+    next_cursor: str | None
+
+
+class IncidentItem(msgspec.Struct):
+    entry_id: str
+    child_id: str
+    name: str | None
+    room: str | None
+    date: str
+    at: str | None
+    what: str | None
+    recorded_by: str | None
+
+
+class Incidents(msgspec.Struct):
+    date: str
+    items: list[IncidentItem]
+    next_cursor: str | None
+
+
+# custody
+
+
+class SignedIn(msgspec.Struct):
+    device_id: UUID
+    on_charger: bool
+    photos_on_device: list[str]
+
+
+class DamageReported(msgspec.Struct):
+    report_id: UUID
+    responsible_account_id: UUID | None
+
+
+class CustodyItem(msgspec.Struct):
+    device_id: str
+    label: str
+    kind: str
+    status: str
+    holder_account_id: str | None
+    holder_name: str | None
+    name: str | None
+    since: str | None
+    overdue: bool
+    photos_on_device: list[str]
+    sign_outs: list[dict[str, Any]]
+
+
+class CustodyReport(msgspec.Struct):
+    items: list[CustodyItem]
+    next_cursor: str | None
+
+
+class DamageItem(msgspec.Struct):
+    report_id: str
+    device_id: str
+    label: str | None
+    kind: str
+    description: str
+    deliberate: bool
+    responsible_account_id: str | None
+    responsible_name: str | None
+    date: str
+    occurred_at: str
+    reported_by: str | None = None
+    reported_by_name: str | None = None
+    reported_at: str | None = None
+
+
+class DamageList(msgspec.Struct):
+    items: list[DamageItem]
+    next_cursor: str | None
