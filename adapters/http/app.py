@@ -14,7 +14,7 @@ from adapters.bootstrap import Services
 from adapters.http.auth import Gatekeeper, provide_actor
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.idempotency import IdempotencyRecords, idempotency
-from adapters.http.middleware import access_log, add_security_headers
+from adapters.http.middleware import access_log, add_security_headers, body_deadline
 from adapters.http.routes import route_handlers
 
 
@@ -48,7 +48,7 @@ def create_app(services: Services) -> Litestar:
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
-        middleware=[access_log, idempotency(lambda scope: records)],
+        middleware=[access_log, body_deadline, idempotency(lambda scope: records)],
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from adapters.http.middleware import BodyDropped, BodyTooSlow
 from domain.errors import (
     Conflict,
     DomainError,
@@ -128,6 +129,18 @@ def out_of_range(_: Request, __: OverflowError) -> Response:
                         "service handles.")
 
 
+def body_too_slow(_: Request, __: BodyTooSlow) -> Response:
+    return problem(408, "The request body stopped arriving; send it again.",
+                   headers={"Connection": "close"})
+
+
+def body_dropped(request: Request, _: BodyDropped) -> Response:
+    """Nobody is left to read the answer; the log says what happened, not a 500."""
+    log.info("request body dropped by the client",
+             extra={"method": request.method, "path": request.url.path})
+    return problem(400, "The connection closed before the whole body arrived.")
+
+
 def views_behind(request: Request, error: ViewsBehind) -> Response:
     """A write stored whose views lag: said loudly in the log, and to the client."""
     log.error("views behind a write", exc_info=error,
@@ -142,6 +155,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     ViewsBehind: views_behind,
     RecursionError: nested_too_deeply,
+    BodyTooSlow: body_too_slow,
+    BodyDropped: body_dropped,
     OverflowError: out_of_range,
     HTTPException: http_error,
     Exception: internal_error,

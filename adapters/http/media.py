@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import os
 import re
+import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,8 @@ from litestar.response import Stream
 
 from adapters.bootstrap import Services
 from adapters.http import replies
-from adapters.http.errors import problem
+from adapters.http.errors import TooManyAttempts, problem
+from adapters.http.throttle import UPLOADS_PER_MINUTE, UploadThrottle
 from adapters.storage.media import (
     ChunkPipe,
     UploadAborted,
@@ -54,6 +56,7 @@ from adapters.storage.media import (
     temp_file,
 )
 from adapters.storage.photo_metadata import strip_photo
+from adapters.storage.photo_size import photo_pixels
 from adapters.storage.sniff import ACCEPTED_TYPES, HEAD_BYTES, kind_of, normalise, sniff
 from adapters.storage.video_metadata import VideoScrubber
 from domain.access import require_media_visible
@@ -68,6 +71,7 @@ UNSUPPORTED = ("Only JPEG, PNG and HEIC photos and MP4 and QuickTime videos are 
                "send one of image/jpeg, image/png, image/heic, video/mp4, video/quicktime "
                "as the Content-Type.")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+MAX_PIXELS = 50_000_000  # a photo's width x height; more is refused before decoding
 
 
 def _too_large(kind: str, limit: int) -> TooLarge:
@@ -136,6 +140,14 @@ async def _receive_photo(body: _Body, services: Services, key: str) -> tuple[int
                 out.write(chunk)
 
         def finish() -> tuple[int, str, str | None]:
+            try:
+                pixels = photo_pixels(spooled, body.declared)
+            except (ValueError, OSError, struct.error) as error:
+                raise UnsupportedMedia(f"The photo could not be read as {body.declared}; "
+                                       "send it as the camera saved it.") from error
+            if pixels is not None and pixels > MAX_PIXELS:
+                raise TooLarge(f"A photo may have at most {MAX_PIXELS // 1_000_000} million "
+                               f"pixels; this one claims {pixels // 1_000_000} million.")
             try:
                 captured = strip_photo(spooled, stripped, body.declared)
             except (ValueError, IndexError, OSError) as error:
@@ -233,6 +245,11 @@ async def upload_media(request: Request, actor: Actor, services: Services
     kind = kind_of(declared)
     if kind is None or declared not in ACCEPTED_TYPES:
         raise UnsupportedMedia(UNSUPPORTED)
+    wait = _throttle(request).retry_after(actor.account_id)
+    if wait is not None:
+        raise TooManyAttempts(detail=f"At most {UPLOADS_PER_MINUTE} uploads a minute: wait "
+                                     f"{wait} seconds and send it again.",
+                              headers={"Retry-After": str(wait)})
     limit = services.settings.photo_max_bytes if kind == "photo" \
         else services.settings.video_max_bytes
     announced = request.headers.get("content-length")
@@ -261,6 +278,13 @@ async def upload_media(request: Request, actor: Actor, services: Services
         raise
     await anyio.to_thread.run_sync(services.projections.wait_for, position)
     return replies.MediaStored(media_id, size, sha256, captured)
+
+
+def _throttle(request: Request) -> UploadThrottle:
+    state = request.app.state
+    if not hasattr(state, "upload_throttle"):
+        state.upload_throttle = UploadThrottle()
+    return state.upload_throttle
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:

@@ -7,6 +7,8 @@ import time
 import uuid
 from typing import Any
 
+import anyio
+
 log = logging.getLogger("journey.access")
 
 SECURITY_HEADERS = [
@@ -76,5 +78,46 @@ def access_log(app: Any) -> Any:
                     "status": status_seen,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                 })
+
+    return middleware
+
+
+BODY_CHUNK_SECONDS = 30.0  # the longest wait for the next piece of a request body
+
+
+class BodyTooSlow(Exception):
+    """A request body stalled: no data for `BODY_CHUNK_SECONDS` (answered 408)."""
+
+
+class BodyDropped(Exception):
+    """The client went away before its body arrived (an abandoned upload)."""
+
+
+def body_deadline(app: Any) -> Any:
+    """Bound the wait for each piece of a request body, so that a stalled body does not
+    hold a connection and a worker open for ever; a client that disconnects mid-body
+    is reported as that, not as our fault."""
+
+    async def middleware(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        done = False
+
+        async def receive_in_time() -> dict:
+            nonlocal done
+            if done:  # the body is in; what is left is waiting for a disconnect
+                return await receive()
+            try:
+                with anyio.fail_after(BODY_CHUNK_SECONDS):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTooSlow() from None
+            if message["type"] == "http.disconnect":
+                raise BodyDropped()
+            done = not message.get("more_body", False)
+            return message
+
+        await app(scope, receive_in_time, send)
 
     return middleware

@@ -32,12 +32,14 @@ class MediaCommands(Commands):
         if not actor.is_staff and not actor.is_parent:
             raise Forbidden("Only staff and parents upload photos and videos.")
         for child_id in checked:
-            if child_settings.get(child_id) != actor.setting_id:
+            ours = child_settings.get(child_id) == actor.setting_id
+            if actor.is_parent and not (ours and child_id in actor.children):
+                # one answer whether the child exists elsewhere or not at all
+                raise Invalid(f"X-Children names {child_id}, which is not your child.",
+                              "X-Children")
+            if not ours:
                 raise Invalid(f"X-Children names {child_id}, which is not a child of this "
                               "setting.", "X-Children")
-            if actor.is_parent and child_id not in actor.children:
-                raise Invalid(f"X-Children names {child_id}: a parent may name only their "
-                              "own child.", "X-Children")
         return checked
 
     def record_media(self, media_id: UUID, kind: str, content_type: str, size: int,
@@ -61,11 +63,12 @@ class MediaCommands(Commands):
         found: list[Media] = []
         for media_id in dict.fromkeys(media_ids):
             media = self._find(media_id, Media)
-            if media is None or media.setting_id != setting_id:
+            theirs = actor is None or not actor.is_parent \
+                or (media is not None and media.uploaded_by == actor.account_id)
+            if media is None or media.setting_id != setting_id or not theirs:
+                # one answer whether the media is another family's or does not exist
                 raise Invalid(f"The media {media_id} is unknown: upload it with POST /media "
                               "first.", "media")
-            if actor is not None and actor.is_parent and media.uploaded_by != actor.account_id:
-                raise Invalid(f"The media {media_id} was not uploaded by you.", "media")
             found.append(media)
         return found
 

@@ -82,3 +82,32 @@ def test_a_week_with_no_open_day_is_refused_and_hours_can_be_reset(nursery):
     from uuid import UUID
     reset_opening_hours(n.services, UUID(n.setting_id), open_all_hours=True)
     assert n.client.get("/setting", headers=n.manager.headers).status_code == 200
+
+
+def test_answers_do_not_reveal_what_exists_elsewhere(nursery):
+    """Issue 16 F7: another family's child or media reads like one that does not exist."""
+    import uuid
+
+    from tests.media_support import png_bytes
+
+    n = nursery
+    ada, ada_parent = n.family("Ada Lovelace")
+    ben, ben_parent = n.family("Ben Okafor")
+
+    def upload(person, child):
+        return n.client.post("/media", content=png_bytes(), headers={
+            **person.headers, "Content-Type": "image/png", "X-Children": child})
+
+    mine = upload(ada_parent, ada)
+    assert mine.status_code == 201, mine.text
+    details = [upload(ben_parent, child).json()["detail"].replace(child, "<id>")
+               for child in (ada, str(uuid.uuid4()))]
+    assert details[0] == details[1], details
+
+    def observe(media_id):
+        r = n.client.post(f"/children/{ben}/observations", headers=ben_parent.headers, json={
+            "observed_on": "2026-11-24", "text": "Ben built a tower.", "media": [media_id]})
+        assert r.status_code == 400, r.text
+        return r.json()["detail"].replace(media_id, "<id>")
+
+    assert observe(mine.json()["media_id"]) == observe(str(uuid.uuid4()))

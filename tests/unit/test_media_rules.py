@@ -44,8 +44,13 @@ def test_parents_name_only_their_own_child():
     parent = person("parent", children=[CHILD])
     settings = {CHILD: SETTING, OTHER_CHILD: SETTING}
     assert MediaCommands.check_media_children([CHILD], settings, parent) == [CHILD]
-    with pytest.raises(Invalid, match="own child"):
-        MediaCommands.check_media_children([OTHER_CHILD], settings, parent)
+    # another family's child and an id that exists nowhere get one answer (issue 16 F7)
+    answers = []
+    for child in (OTHER_CHILD, uuid4()):
+        with pytest.raises(Invalid) as refused:
+            MediaCommands.check_media_children([child], settings, parent)
+        answers.append(refused.value.detail.replace(str(child), "<id>"))
+    assert answers[0] == answers[1] and "not your child" in answers[0]
     with pytest.raises(Invalid, match="not a child of this setting"):
         MediaCommands.check_media_children([uuid4()], settings, person("practitioner"))
     with pytest.raises(Invalid):
