@@ -381,3 +381,25 @@ class DamageItem(msgspec.Struct):
 class DamageList(msgspec.Struct):
     items: list[DamageItem]
     next_cursor: str | None
+
+
+# reports
+
+
+class ComplianceReport(msgspec.Struct):
+    """Each figure of the period with the records behind it, and counts per practitioner
+    and per room."""
+
+    period_from: str = msgspec.field(name="from")
+    period_to: str = msgspec.field(name="to")
+    quiet_weeks: int = 4
+    moderation_backlog: dict[str, Any] = {}
+    late_observations: list[dict[str, Any]] = []
+    late_diary_entries: list[dict[str, Any]] = []
+    devices_not_signed_in: list[dict[str, Any]] = []
+    photos_left_on_devices: list[dict[str, Any]] = []
+    parents_not_signed: list[dict[str, Any]] = []
+    children_without_observations: list[dict[str, Any]] = []
+    unacknowledged_incidents: list[dict[str, Any]] = []
+    by_practitioner: list[dict[str, Any]] = []
+    by_room: list[dict[str, Any]] = []

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get
 from litestar.params import QueryParameter
 
 from adapters.bootstrap import Services
+from adapters.http import replies
 from adapters.http.report_pdf import compliance_pdf
+from adapters.http.routes import answers_also_as
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from projections.compliance import compliance_report
@@ -59,6 +61,7 @@ def _csv_rows(report: dict) -> list[dict]:
 
 
 @get("/reports/compliance", opt={"permission": "report.compliance"}, sync_to_thread=True,
+     operation_class=answers_also_as("text/csv", "application/pdf"),
      summary="The compliance report",
      description="For the period (default: the last four weeks): observations uploaded more "
      "than a week after they were made, diary entries recorded after the end of session, "
@@ -71,9 +74,8 @@ def compliance(request: Request, actor: Actor, services: Services,
                start: Annotated[dt.date | None, QueryParameter(name="from")] = None,
                end: Annotated[dt.date | None, QueryParameter(name="to")] = None,
                quiet_weeks: Annotated[int, QueryParameter(ge=1, le=52)] = 4,
-               format: str | None = None) -> Any:  # noqa: A002 - the parameter's name
-    if format not in (None, "json", "csv", "pdf"):
-        raise Invalid("The query parameter 'format' must be 'json', 'csv' or 'pdf'.", "format")
+               format: Literal["json", "csv", "pdf"] | None = None,  # noqa: A002 - its name
+               ) -> replies.ComplianceReport:
     now = services.clock()
     start, end = _period(start, end, now.date())
     report = compliance_report(services.db, actor.setting_id, start, end, now, quiet_weeks)
