@@ -7,12 +7,31 @@ bodies live with their routes; the diary entry kinds are `domain.diary_entries`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 
 Warning_ = dict[str, str]  # {"code", "detail"}
+
+
+def answers_also_as(*media_types: str) -> type[Operation]:
+    """An operation class declaring that the 200 answer also comes as these media types
+    (a CSV export, a printable PDF), besides its typed JSON."""
+
+    @dataclass
+    class AlsoAs(Operation):
+        def __post_init__(self) -> None:
+            ok = self.responses["200"] if self.responses else None  # type: ignore[index]
+            if ok is not None and getattr(ok, "content", None) is not None:
+                for kind in media_types:
+                    ok.content[kind] = OpenAPIMediaType(schema=Schema(
+                        type=OpenAPIType.STRING,
+                        format=None if kind.startswith("text/") else "binary"))
+
+    return AlsoAs
 
 
 class Problem(msgspec.Struct):

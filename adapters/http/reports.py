@@ -16,7 +16,6 @@ from litestar.params import QueryParameter
 from adapters.bootstrap import Services
 from adapters.http import replies
 from adapters.http.report_pdf import compliance_pdf
-from adapters.http.routes import answers_also_as
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
 from projections.compliance import compliance_report
@@ -61,7 +60,7 @@ def _csv_rows(report: dict) -> list[dict]:
 
 
 @get("/reports/compliance", opt={"permission": "report.compliance"}, sync_to_thread=True,
-     operation_class=answers_also_as("text/csv", "application/pdf"),
+     operation_class=replies.answers_also_as("text/csv", "application/pdf"),
      summary="The compliance report",
      description="For the period (default: the last four weeks): observations uploaded more "
      "than a week after they were made, diary entries recorded after the end of session, "

@@ -13,11 +13,9 @@ stored whose views are slow to show it. A handler's own `responses` win.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
 from typing import Any
 
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 
 from adapters.http.replies import Problem
 
@@ -106,19 +104,3 @@ def document(handler: Any) -> None:
     handler.responses = given
     handler._documented = True
 
-
-def answers_also_as(*media_types: str) -> type[Operation]:
-    """An operation class declaring that the 200 answer also comes as these media types
-    (a CSV export, a printable PDF), besides its typed JSON."""
-
-    @dataclass
-    class AlsoAs(Operation):
-        def __post_init__(self) -> None:
-            ok = self.responses["200"] if self.responses else None  # type: ignore[index]
-            if ok is not None and getattr(ok, "content", None) is not None:
-                for kind in media_types:
-                    ok.content[kind] = OpenAPIMediaType(schema=Schema(
-                        type=OpenAPIType.STRING,
-                        format=None if kind.startswith("text/") else "binary"))
-
-    return AlsoAs

@@ -55,10 +55,11 @@ class World:
                                                       at)
         app.publish_terms("Terms", self.manager, at)
         app.sign_agreement(self.child, 1, self.parent, at)
-        self.observation, _, _ = app.submit_observation(
-            self.child, DAY, "Ada built a tower.", [], [], [], None, self.manager, at)
-        self.approved, _, _ = app.submit_observation(
-            self.child, DAY, "Ada painted.", [], [], [], None, self.manager, at)
+        self.observation = app.submit_observation(
+            self.child, DAY, "Ada built a tower.", [], [], [], None, self.manager,
+            at).observation_id
+        self.approved = app.submit_observation(
+            self.child, DAY, "Ada painted.", [], [], [], None, self.manager, at).observation_id
         app.approve_observation(self.child, self.approved, 1, 2, self.second_manager, at)
         self.comment, _ = app.add_comment(self.child, self.child, self.approved, "Lovely.",
                                           self.parent, at)
