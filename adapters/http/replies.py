@@ -422,3 +422,12 @@ class ComplianceReport(msgspec.Struct):
     unacknowledged_incidents: list[dict[str, Any]] = []
     by_practitioner: list[dict[str, Any]] = []
     by_room: list[dict[str, Any]] = []
+
+
+class Progress(msgspec.Struct):
+    """Per area and aspect: observations per term, the latest judgement, next steps."""
+
+    child_id: str
+    terms: list[str]
+    judgements: list[str]
+    areas: list[dict[str, Any]]
