@@ -431,3 +431,20 @@ class Progress(msgspec.Struct):
     terms: list[str]
     judgements: list[str]
     areas: list[dict[str, Any]]
+
+
+class CohortArea(msgspec.Struct):
+    area: str
+    name: str
+    children: int
+    assessed: int
+    at_or_above_expected: int
+    share: float | None
+
+
+class Cohort(msgspec.Struct):
+    """Per area, the share of the room's children at or above the expected band."""
+
+    room: str
+    term: str
+    areas: list[CohortArea]

@@ -97,7 +97,7 @@ TERM = re.compile(r"\d{4} (spring|summer|autumn)")
      "many were assessed in the term and the share whose latest judgement is expected or "
      "exceeding. `term` is like `2026 autumn` (default: the current term).")
 def cohort_report(actor: Actor, services: Services, room: str | None = None,
-                  term: str | None = None) -> dict:
+                  term: str | None = None) -> replies.Cohort:
     if not room:
         raise Invalid("The query parameter 'room' is required: GET /rooms lists them.", "room")
     term = term or term_of(services.clock().date())
