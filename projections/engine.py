@@ -88,6 +88,7 @@ class Projections:
         self._lock = threading.Lock()
         self._position = 0
         self._versions = dict.fromkeys(self.projections, 0)
+        self._by_topic: dict[str, list[Projection]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.failure: str | None = None
@@ -157,6 +158,14 @@ class Projections:
                 if count < self.batch_size:
                     return read
 
+    def _listeners(self, topic: str) -> list[Projection]:
+        """The projections that handle `topic`, worked out once per topic."""
+        listeners = self._by_topic.get(topic)
+        if listeners is None:
+            listeners = [p for p in self.projections.values() if p.wants(topic)]
+            self._by_topic[topic] = listeners
+        return listeners
+
     def _apply_batch(self, touched: set[str]) -> tuple[int, int]:
         """Apply one batch in one transaction; `touched` gets the projections whose
         views it may have changed."""
@@ -178,15 +187,18 @@ class Projections:
             if not notifications:
                 return 0, start - 1
             mapper = self.app.mapper
+            uneven = len(set(positions.values())) > 1  # some views already further on
             for notification in notifications:
-                interested = [
-                    p for name, p in self.projections.items()
-                    if positions[name] < notification.id and p.wants(notification.topic)
-                ]
-                if not interested:
+                listeners = self._listeners(notification.topic)
+                if not listeners:
                     continue
-                event = mapper.to_domain_event(notification)
-                for projection in interested:
+                if uneven:
+                    listeners = [p for p in listeners
+                                 if positions[p.name] < notification.id]
+                    if not listeners:
+                        continue
+                event = mapper.to_domain_event(notification)  # once, whoever listens
+                for projection in listeners:
                     projection.process(event, notification.topic, tx)
                     touched.add(projection.name)
             last = notifications[-1].id
