@@ -35,8 +35,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Serving the Learning Journey on http://{args.host}:{args.port} "
           f"(Ctrl+C stops it).", file=sys.stderr, flush=True)
     try:
+        # X-Forwarded-For is believed only from the configured proxies (none by default):
+        # otherwise anyone could name a fresh address and escape the per-address limits.
+        proxies = settings.trusted_proxies
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                    access_log=False, workers=1)
+                    access_log=False, workers=1, proxy_headers=bool(proxies),
+                    forwarded_allow_ips=",".join(proxies) or None)
     finally:
         services.close()
     return 0

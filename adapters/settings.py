@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -44,6 +45,8 @@ class Settings:
     video_max_bytes: int
     log_level: str = "INFO"
     http_threads: int = 32  # worker threads for the HTTP handlers that block
+    trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed
+    idempotency_lease: int = 60  # seconds a running request holds its Idempotency-Key
 
     @property
     def events_path(self) -> Path:
@@ -85,7 +88,26 @@ class Settings:
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError("JOURNEY_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR.")
         threads = _count(env, "JOURNEY_HTTP_THREADS", 32)
-        return cls(data_dir, database_url, media, master_key, photo, video, level, threads)
+        proxies = _addresses(env, "JOURNEY_TRUSTED_PROXIES")
+        lease = _count(env, "JOURNEY_IDEMPOTENCY_LEASE_SECONDS", 60)
+        return cls(data_dir, database_url, media, master_key, photo, video, level, threads,
+                   proxies, lease)
+
+
+def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or networks (CIDR)."""
+    found = []
+    for part in (env.get(name) or "").split(","):
+        if not part.strip():
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be a comma-separated list of IP addresses or networks "
+                f"(e.g. 10.0.0.5,10.1.0.0/16), not {part.strip()!r}."
+            ) from None
+    return tuple(found)
 
 
 def _count(env: Mapping[str, str], name: str, default: int) -> int:

@@ -37,7 +37,8 @@ def use_threads(count: int) -> None:
 def create_app(services: Services) -> Litestar:
     """The HTTP application over these services."""
     use_threads(services.settings.http_threads)
-    records = IdempotencyRecords(services.db, services.clock)
+    records = IdempotencyRecords(services.db, services.clock,
+                                 services.settings.idempotency_lease)
 
     def provide_services() -> Services:
         return services
@@ -48,7 +49,9 @@ def create_app(services: Services) -> Litestar:
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
-        middleware=[access_log, body_deadline, idempotency(lambda scope: records)],
+        middleware=[access_log, body_deadline,
+                    idempotency(lambda scope: records,
+                                lambda token: app.state.gatekeeper.owner(token))],
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

@@ -80,17 +80,20 @@ class Gatekeeper:
         access.require_child_visible(actor, self.lookups.child_setting(child), child,
                                      agreement=agreement)
 
-    def _session(self, digest: str) -> tuple | None:
+    def _session(self, digest: str, security: int | None = None) -> tuple | None:
         """The session's row joined with its account and setting, or None.
 
         A row is reused for at most `SESSION_REUSE_SECONDS`, and only while nothing has
         moved since it was read: the identity views (roles, disabled accounts, opening
-        hours) and this process's writes to the sessions table (logout, sliding expiry).
-        A burst of requests from one phone (a journey page, then its photos) thus costs
-        one lookup; another process's logout reaches this one within that second.
+        hours), this process's writes to the sessions table (sliding expiry) and the
+        shared security stamp (`security`: a logout or a disabled account in any
+        process). A burst of requests from one phone (a journey page, then its photos)
+        thus costs one small lookup.
         """
+        if security is None:
+            security = self.credentials.security_version()
         stamp = (*self.services.projections.versions("identity"),
-                 self.credentials.sessions_version)
+                 self.credentials.sessions_version, security)
         seen = self._sessions.get(digest)
         if seen is not None and seen[0] == stamp and time.monotonic() < seen[1]:
             return seen[2]
@@ -100,6 +103,14 @@ class Gatekeeper:
                 self._sessions.clear()
             self._sessions[digest] = (stamp, time.monotonic() + SESSION_REUSE_SECONDS, row)
         return row
+
+    def owner(self, token: str) -> tuple[str, str] | None:
+        """The (account id, setting id) of a session token, or None: what an
+        Idempotency-Key is scoped to."""
+        from adapters.storage.credentials import token_hash
+
+        row = self._session(token_hash(token))
+        return (str(row[0]), str(row[3])) if row is not None else None
 
     def identify(self, token: str | None, device_token: str | None, permission: str,
                  now: datetime) -> Actor:
@@ -111,7 +122,8 @@ class Gatekeeper:
         from adapters.storage.credentials import IDLE, token_hash
 
         digest = token_hash(token)
-        row = self._session(digest)
+        security = self.credentials.security_version()
+        row = self._session(digest, security)
         if row is None:
             raise Unauthenticated("Your session has expired or was ended; log in again.")
         account_id, setting_id = UUID(row[0]), UUID(row[3])
@@ -128,7 +140,7 @@ class Gatekeeper:
         actor = Actor(account_id, setting_id, roles)
         granted_until = None
         if actor.is_staff:
-            actor = self._staff_device(actor, device_token)
+            actor = self._staff_device(actor, device_token, security)
             if row[6] is None or not is_open(json.loads(row[6]), row[7], now):
                 raise Forbidden(OUTSIDE_HOURS)
         elif actor.is_support:
@@ -139,10 +151,12 @@ class Gatekeeper:
         access.require(actor, permission, support_granted_until=granted_until, now=now)
         return actor
 
-    def _staff_device(self, actor: Actor, device_token: str | None) -> Actor:
+    def _staff_device(self, actor: Actor, device_token: str | None, security: int) -> Actor:
         if not device_token:
             raise Forbidden(DEVICE_MISSING)
-        device = self.lookups.cached(("device", device_token), ("devices",),
+        # Kept while the devices view and the security stamp (custody changes made by
+        # any process) stay the same.
+        device = self.lookups.cached(("device", device_token, security), ("devices",),
                                      lambda: self.device(device_token))
         if device is None or device.setting_id != actor.setting_id:
             raise Forbidden(DEVICE_UNKNOWN)

@@ -35,12 +35,19 @@ class DamageReport(msgspec.Struct, forbid_unknown_fields=True):
     occurred_at: datetime | None = None
 
 
+def _custody_changed(services: Services, position: int) -> None:
+    """Wait for the views, then move the security stamp: from this response on, every
+    process sees the device's new holder or status (see `Credentials.security_changed`)."""
+    services.projections.wait_for(position)
+    services.credentials.security_changed()
+
+
 @post("/devices/{device_id:uuid}/sign-out", opt={"permission": "device.sign_out"},
       sync_to_thread=True, status_code=204)
 def sign_out(device_id: UUID, actor: Actor, services: Services) -> None:
     """Sign a tablet out to the member of staff logged in at the office computer."""
     position = services.app.sign_out_device(device_id, actor, services.clock())
-    services.projections.wait_for(position)
+    _custody_changed(services, position)
 
 
 @post("/devices/{device_id:uuid}/sign-in", opt={"permission": "device.sign_in"},
@@ -51,7 +58,7 @@ def sign_in(device_id: UUID, actor: Actor, services: Services,
     on_charger = True if data is None else data.on_charger
     photos, position = services.app.sign_in_device(device_id, on_charger, actor,
                                                    services.clock())
-    services.projections.wait_for(position)
+    _custody_changed(services, position)
     return replies.SignedIn(device_id, on_charger, [str(p) for p in photos])
 
 
@@ -64,7 +71,7 @@ def report_damage(device_id: UUID, data: DamageReport, actor: Actor,
         device_id, data.kind, data.description, data.deliberate, actor, services.clock(),
         occurred_at=data.occurred_at,
     )
-    services.projections.wait_for(position)
+    _custody_changed(services, position)
     return replies.DamageReported(report_id, responsible)
 
 
@@ -81,7 +88,7 @@ def photo_deleted(device_id: UUID, media_id: UUID, actor: Actor, services: Servi
 def retire(device_id: UUID, actor: Actor, services: Services) -> None:
     """Take a device out of use for good (manager); its token stops working at once."""
     position = services.app.retire_device(device_id, actor, services.clock())
-    services.projections.wait_for(position)
+    _custody_changed(services, position)
 
 
 def _filters(request: Request) -> tuple[date | None, UUID | None]:

@@ -17,6 +17,7 @@ from adapters.http.errors import TooManyAttempts, Unauthenticated
 from adapters.storage.credentials import (
     ACCOUNT_LIMIT,
     ADDRESS_LIMIT,
+    PAIR_LIMIT,
     hash_password,
     new_token,
     token_hash,
@@ -76,14 +77,24 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+WRONG_LOGIN = "The email or password is wrong."
+
+
 @post("/auth/login", opt={"public": True}, sync_to_thread=True, status_code=200)
 def login(data: Login, request: Request, services: Services) -> LoggedIn:
-    """Exchange an email and password for a bearer token; throttled and locked on failures."""
+    """Exchange an email and password for a bearer token; throttled on failures.
+
+    The attempt is counted before the password is checked (see `Credentials.attempt`).
+    A disabled account gets the same answer as a wrong password, which would otherwise
+    confirm that the password is right.
+    """
     now = services.clock()
     email = normalise_email(data.email)
     address = _address(request)
-    subjects = [f"account:{email}", f"address:{address}"]
-    locked = services.credentials.locked(subjects, now)
+    pair = f"account:{email}|address:{address}"
+    limits = {pair: PAIR_LIMIT, f"address:{address}": ADDRESS_LIMIT,
+              f"account:{email}": ACCOUNT_LIMIT}
+    locked = services.credentials.attempt(limits, now)
     if locked is not None:
         services.access_log.login(now, None, address, "locked")
         raise TooManyAttempts(
@@ -92,17 +103,14 @@ def login(data: Login, request: Request, services: Services) -> LoggedIn:
         )
     account_id = services.credentials.verify(email, data.password)
     found = identity_views.account_status(services.db, account_id) if account_id else None
-    if account_id is None or found is None:
-        failures = services.credentials.record_failure(subjects[0], ACCOUNT_LIMIT, now)
-        services.credentials.record_failure(subjects[1], ADDRESS_LIMIT, now)
-        services.access_log.login(now, None, address, "failed")
+    if account_id is None or found is None or found[2]:
+        outcome = "disabled" if found is not None else "failed"
+        services.access_log.login(now, account_id if found else None, address, outcome)
+        failures = services.credentials.failures(pair)
         time.sleep(min(FAILED_LOGIN_DELAY * failures, 2.0))
-        raise Unauthenticated("The email or password is wrong.")
-    setting_id, roles, disabled = found
-    if disabled:
-        services.access_log.login(now, account_id, address, "disabled")
-        raise Unauthenticated("This account is disabled; ask your manager.")
-    services.credentials.clear_failures(subjects[0])
+        raise Unauthenticated(WRONG_LOGIN)
+    setting_id, roles, _ = found
+    services.credentials.succeeded(list(limits))
     token = services.credentials.open_session(account_id, now)
     services.access_log.login(now, account_id, address, "ok")
     return LoggedIn(token, account_id, list(roles), setting_id)

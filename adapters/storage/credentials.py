@@ -3,8 +3,13 @@
 - Passwords are hashed with argon2id (argon2-cffi).
 - Tokens are random, shown once, stored as SHA-256; a session expires after 12 hours
   idle or 7 days in all, and is deleted on logout or when the account is disabled.
-- Failed logins are counted per account and per client address in the database, so a
-  lock survives restarts and holds across server processes.
+- Login attempts are counted in the database (so a limit survives restarts and holds
+  across server processes) by one atomic upsert that increments and returns the count
+  *before* the password is checked: however attempts arrive, in parallel or across
+  processes, the sixth for one account from one address is refused unchecked. A
+  success takes its own attempt back, so only failures accumulate. The limits are per
+  account and address (5), per address (20) and per account from anywhere (100, against
+  a spread-out attack): an attacker's address is stopped, not the account's owner.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ SCHEMA = [
         last_seen_at TEXT NOT NULL,
         expires_at TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS sessions_by_account ON sessions (account_id)",
+    """CREATE TABLE IF NOT EXISTS security_stamp (
+        id INTEGER PRIMARY KEY,
+        version INTEGER NOT NULL)""",
+    "INSERT INTO security_stamp (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
     """CREATE TABLE IF NOT EXISTS login_failures (
         subject TEXT PRIMARY KEY,
         failures INTEGER NOT NULL,
@@ -43,10 +52,10 @@ SCHEMA = [
 
 IDLE = timedelta(hours=12)
 ABSOLUTE = timedelta(days=7)
-ACCOUNT_LIMIT = 5
-ADDRESS_LIMIT = 20
+PAIR_LIMIT = 5  # one account from one address
+ADDRESS_LIMIT = 20  # one address, any accounts
+ACCOUNT_LIMIT = 100  # one account, from any addresses
 WINDOW = timedelta(minutes=15)
-LOCK = timedelta(minutes=15)
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("a password nobody has, for unknown emails")
@@ -85,6 +94,20 @@ class Credentials:
         """Called after each write to the sessions table: what was read before is stale."""
         self.sessions_version = next(self._changes)
 
+    # the security stamp, shared by every process
+    def security_changed(self) -> None:
+        """A session ended, an account was disabled or a device changed hands or status.
+
+        Called before the command answers: every process reads the stamp on each
+        request and drops what it kept of sessions and devices when it moved, so the
+        change holds everywhere from the moment the command's response is sent.
+        """
+        self.db.execute("UPDATE security_stamp SET version = version + 1 WHERE id = 1")
+
+    def security_version(self) -> int:
+        row = self.db.query_one("SELECT version FROM security_stamp WHERE id = 1")
+        return int(row[0]) if row else 0
+
     # passwords
     def set_password(self, account_id: UUID, email: str, password_hash: str, at: datetime
                      ) -> None:
@@ -108,43 +131,46 @@ class Credentials:
         return UUID(row[0]) if row else None
 
     # throttling
-    def locked(self, subjects: list[str], now: datetime) -> Locked | None:
-        marks = ",".join("?" for _ in subjects)
-        rows = self.db.query(
-            f"SELECT locked_until FROM login_failures WHERE subject IN ({marks}) "
-            "AND locked_until IS NOT NULL",
-            subjects,
-        )
-        waits = [datetime.fromisoformat(r[0]) - now for r in rows]
-        waits = [w for w in waits if w.total_seconds() > 0]
+    def attempt(self, limits: dict[str, int], now: datetime) -> Locked | None:
+        """Count one login attempt against each subject (name -> limit), atomically.
+
+        Called before the password is checked; Locked if any subject is past its limit
+        within the window (the attempt is then refused unchecked).
+        """
+        fresh = now.isoformat(timespec="microseconds")
+        stale = (now - WINDOW).isoformat(timespec="microseconds")
+        waits = []
+        with self.db.transaction() as tx:
+            for subject in sorted(limits):  # one order everywhere: no deadlocks
+                count, first = tx.execute(
+                    "INSERT INTO login_failures (subject, failures, first_at) VALUES (?, 1, ?) "
+                    "ON CONFLICT (subject) DO UPDATE SET "
+                    "failures = CASE WHEN login_failures.first_at <= ? THEN 1 "
+                    "ELSE login_failures.failures + 1 END, "
+                    "first_at = CASE WHEN login_failures.first_at <= ? THEN excluded.first_at "
+                    "ELSE login_failures.first_at END "
+                    "RETURNING failures, first_at",
+                    (subject, fresh, stale, stale),
+                ).fetchone()
+                if int(count) > limits[subject]:
+                    waits.append(datetime.fromisoformat(first) + WINDOW - now)
         if not waits:
             return None
-        return Locked(retry_after=int(max(waits).total_seconds()) + 1)
+        return Locked(retry_after=max(1, int(max(waits).total_seconds()) + 1))
 
-    def record_failure(self, subject: str, limit: int, now: datetime) -> int:
-        """Count a failure; lock the subject when it reaches the limit within the window."""
-        with self.db.transaction() as tx:
-            row = tx.execute(
-                f"SELECT failures, first_at FROM login_failures WHERE subject = ?"
-                f"{self.db.for_update}",
-                (subject,),
-            ).fetchone()
-            if row is None or now - datetime.fromisoformat(row[1]) > WINDOW:
-                failures, first = 1, now
-            else:
-                failures, first = int(row[0]) + 1, datetime.fromisoformat(row[1])
-            locked_until = (now + LOCK).isoformat() if failures >= limit else None
-            tx.execute(
-                "INSERT INTO login_failures (subject, failures, first_at, locked_until) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (subject) DO UPDATE SET "
-                "failures = excluded.failures, first_at = excluded.first_at, "
-                "locked_until = excluded.locked_until",
-                (subject, failures, first.isoformat(), locked_until),
-            )
-            return failures
+    def failures(self, subject: str) -> int:
+        row = self.db.query_one(
+            "SELECT failures FROM login_failures WHERE subject = ?", (subject,))
+        return int(row[0]) if row else 0
 
-    def clear_failures(self, subject: str) -> None:
-        self.db.execute("DELETE FROM login_failures WHERE subject = ?", (subject,))
+    def succeeded(self, subjects: list[str]) -> None:
+        """A login succeeded: its attempt is taken back from each subject's count."""
+        marks = ",".join("?" for _ in subjects)
+        self.db.execute(
+            f"UPDATE login_failures SET failures = failures - 1 "
+            f"WHERE subject IN ({marks}) AND failures > 0",
+            subjects,
+        )
 
     # sessions
     def open_session(self, account_id: UUID, now: datetime) -> str:
@@ -197,7 +223,9 @@ class Credentials:
     def close_session(self, token: str) -> None:
         self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
         self._sessions_changed()
+        self.security_changed()
 
     def close_all_sessions(self, account_id: UUID) -> None:
         self.db.execute("DELETE FROM sessions WHERE account_id = ?", (str(account_id),))
         self._sessions_changed()
+        self.security_changed()

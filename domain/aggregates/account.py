@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
+from zxcvbn import zxcvbn
 
 from domain.actor import PARENT, ROLES, Actor
 from domain.aggregates.base import NurseryAggregate
@@ -15,6 +16,10 @@ from domain.errors import Conflict, Invalid
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
+# The service's own words (NIST 800-63B: context-specific words are refused too).
+SERVICE_WORDS = ("learning", "journey", "nursery", "diary", "eyfs", "password", "nurseries",
+                 "childcare", "preschool", "daycare")
+GUESSABLE_BELOW = 3  # zxcvbn score: 3 means over 10^8 guesses
 
 
 def normalise_email(email: str) -> str:
@@ -31,7 +36,12 @@ def check_email(email: str) -> str:
 
 
 def check_password(password: str, email: str) -> None:
-    """Rules a person can satisfy: long enough, not the email."""
+    """Rules a person can satisfy: long enough, not the email, not guessable.
+
+    Guessable: found in zxcvbn's lists of common passwords and words (with their
+    repeats, sequences and substitutions), or made of the service's own words and the
+    email's parts, as NIST 800-63B asks.
+    """
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise Invalid(f"The field 'password' must be at least {MIN_PASSWORD} characters long.",
                       "password")
@@ -39,9 +49,18 @@ def check_password(password: str, email: str) -> None:
         raise Invalid(f"The field 'password' must be at most {MAX_PASSWORD} characters long.",
                       "password")
     lowered = password.strip().lower()
-    local_part = normalise_email(email).split("@")[0]
-    if lowered == normalise_email(email) or (len(local_part) >= 4 and lowered == local_part):
+    email = normalise_email(email)
+    local_part = email.split("@")[0]
+    if lowered == email or (len(local_part) >= 4 and lowered == local_part):
         raise Invalid("The field 'password' must not be your email address.", "password")
+    own_words = [*SERVICE_WORDS, *re.split(r"[^a-z0-9]+", email)]
+    letters = re.sub(r"[^a-z]", "", lowered)
+    pattern = "(?:" + "|".join(re.escape(w) for w in own_words if w) + ")*"
+    made_of_own = letters and re.fullmatch(pattern, letters)
+    if made_of_own or zxcvbn(password[:100], user_inputs=own_words)["score"] < GUESSABLE_BELOW:
+        raise Invalid("The field 'password' is too easy to guess: it is a common password "
+                      "or made of common or the service's own words; use a longer phrase "
+                      "of unrelated words.", "password")
 
 
 def check_roles(roles: list[str]) -> tuple[str, ...]:

@@ -76,11 +76,12 @@ def test_idempotency_survives_a_restart(nursery):
 
     key = str(uuid.uuid4())
     headers = {**nursery.manager.headers, "Idempotency-Key": key}
-    body = {"label": "Tablet 9", "kind": "tablet"}
-    first = nursery.client.post("/devices", headers=headers, json=body)
+    body = {"email": "restart@example.org", "password": "long-enough-pw",
+            "display_name": "Restart", "roles": ["parent"]}
+    first = nursery.client.post("/accounts", headers=headers, json=body)
     assert first.status_code == 201
     with TestClient(app=create_app(nursery.services)) as again:
-        second = again.post("/devices", headers=headers, json=body)
+        second = again.post("/accounts", headers=headers, json=body)
     assert second.json() == first.json()
 
 
@@ -105,4 +106,4 @@ def test_anonymous_requests_are_not_recorded(nursery):
         r = nursery.client.post("/auth/login", headers=key,
                                 json={"email": "nobody@example.org", "password": "guess-guess"})
         assert "idempotent-replay" not in r.headers
-    assert nursery.services.db.query_one("SELECT count(*) FROM idempotent_responses")[0] == 0
+    assert nursery.services.db.query_one("SELECT count(*) FROM idempotency_keys")[0] == 0

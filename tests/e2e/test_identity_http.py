@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from adapters.setup import set_up_setting
 from tests.support import PASSWORD, Person
 
@@ -79,7 +81,17 @@ def test_disabled_account_tokens_stop_at_once(nursery):
     assert nursery.client.get("/setting", headers=person.headers).status_code == 401
     again = _login(nursery, person.email)
     assert again.status_code == 401
-    assert "disabled" in again.json()["detail"]
+
+
+def test_a_disabled_account_does_not_confirm_its_password(nursery):
+    """F12: the right password of a disabled account answers like a wrong one."""
+    person = nursery.practitioner()
+    nursery.client.post(f"/accounts/{person.account_id}/disable",
+                        headers=nursery.manager.headers)
+    right = _login(nursery, person.email)
+    wrong = _login(nursery, person.email, "not-the-password")
+    assert right.status_code == wrong.status_code == 401
+    assert right.json() == wrong.json()
 
 
 def test_password_rules_are_explained(nursery):
@@ -91,6 +103,19 @@ def test_password_rules_are_explained(nursery):
         "email": "same@example.org", "password": "same@example.org", "display_name": "S",
         "roles": ["parent"]})
     assert r.status_code == 400 and "must not be your email" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("password", [
+    "passwordpassword", "password1234", " " * 20, "learningjourney1", "nursery-nursery",
+    "iloveyou2024", "qwertyuiop12", "amelia.jones2024"])
+def test_common_passwords_and_the_services_own_words_are_refused(nursery, password):
+    """F12 (NIST 800-63B): common passwords and context words are refused, with a reason."""
+    r = nursery.client.post("/accounts", headers=nursery.manager.headers, json={
+        "email": "amelia.jones@example.org", "password": password, "display_name": "A",
+        "roles": ["parent"]})
+    assert r.status_code == 400, r.text
+    assert "too easy to guess" in r.json()["detail"]
+    assert "'password'" in r.json()["detail"]
 
 
 def test_one_account_per_email(nursery):
