@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from adapters.settings import ConfigError, Settings
 from adapters.setup import set_up_setting
 
-DEMO_PASSWORD = "demo-password-1"
+DEMO_PASSWORD = "crayon-teapot-42"
 LOGINS_FILE = "demo-logins.txt"  # in the data directory, mode 0600: device tokens are hashed
 
 CHILDREN = [

@@ -47,7 +47,7 @@ from adapters.settings import Settings  # noqa: E402
 from adapters.storage.event_store import event_store_env  # noqa: E402
 from bench._common import data_dir, fresh_postgres, median, p99  # noqa: E402
 
-PASSWORD = "bench-password-123"
+PASSWORD = "bench-crayon-teapot-42"
 
 
 class BareDiary(Aggregate):

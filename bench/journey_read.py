@@ -40,7 +40,7 @@ from domain.actor import Actor  # noqa: E402
 
 PER_CHILD = 1_000
 PAGE = 50
-PASSWORD = "bench-password-123"
+PASSWORD = "bench-crayon-teapot-42"
 
 
 def load_observations(services: Services, child_id, count: int, author: Actor,

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 MB = 1024 * 1024
 CHUNK = 1024 * 1024
-PASSWORD = "bench-password-for-media"
+PASSWORD = "bench-crayon-teapot-for-media"
 
 
 def free_port() -> int:
