@@ -32,7 +32,7 @@ from bench._common import data_dir, fresh_postgres  # noqa: E402
 from bench.diary_record import Client, free_port, start_server  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
-PASSWORD = "bench-password-long"
+PASSWORD = "quill-harbour-88"
 TODAY = date(2026, 11, 27)  # a Friday
 
 
