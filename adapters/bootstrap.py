@@ -13,8 +13,11 @@ from adapters.storage.access_log import AccessLog
 from adapters.storage.child_keys import ChildKeys
 from adapters.storage.credentials import Credentials
 from adapters.storage.event_store import event_store_env
+from adapters.storage.kept_days import KeptDays
 from adapters.storage.media import MediaStore, media_store_for
+from adapters.storage.save_together import SaveTogether
 from adapters.storage.sealing import SealingMapper
+from adapters.storage.writers import WriterLocks
 from domain.service import JourneyService
 from projections.engine import Projections
 from projections.lookups import Lookups
@@ -64,6 +67,7 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
             env=event_store_env(settings),
             mapper_factory=lambda transcoder: SealingMapper(transcoder, keys),
         )
+    app.given(WriterLocks(), SaveTogether(app.save), KeptDays())
     projections = Projections(app, db, all_projections())
     projections.setup()
     media = media_store_for(settings)

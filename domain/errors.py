@@ -32,6 +32,18 @@ class Conflict(DomainError):
     """A rule or a concurrent change refused the command (HTTP 409)."""
 
 
+class ChangedMeanwhile(Conflict):
+    """Another writer saved the same aggregate first (the event store's version check).
+
+    Commands about a child are run again on what is stored now (`Commands._one_writer`),
+    so a client sees this only when the retries ran out; it is never a rule's verdict.
+    """
+
+    def __init__(self, detail: str = "Someone else changed this at the same time; reload it "
+                                      "and try again."):
+        super().__init__(detail)
+
+
 class TooLarge(DomainError):
     """The body is larger than allowed (HTTP 413)."""
 

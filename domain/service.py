@@ -22,6 +22,7 @@ from domain.commands.identity import IdentityCommands
 from domain.commands.journey import JourneyCommands
 from domain.commands.lifecycle import LifecycleCommands
 from domain.commands.media import MediaCommands
+from domain.ports import KeptAggregates, SaveEvents, Writers, save_each
 
 
 class DateAsISO(Transcoding):
@@ -83,6 +84,15 @@ class JourneyService(
     ):
         self._mapper_factory = mapper_factory
         super().__init__(env=env)
+        self.save_events = save_each(self.save)
+
+    def given(self, writers: Writers, save_events: SaveEvents,
+              kept_days: KeptAggregates) -> None:
+        """Take the concurrency ports from the composition root: one writer per aggregate
+        in this process, group commit for diary days, and diary days kept decoded."""
+        self.writers = writers
+        self.save_events = save_events
+        self.kept_days = kept_days
 
     def construct_mapper(self) -> Mapper:
         if self._mapper_factory is None:

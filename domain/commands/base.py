@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -9,9 +11,32 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.aggregates.child_journey import ChildJourney
-from domain.errors import Conflict, NotFound
+from domain.errors import ChangedMeanwhile, NotFound
+from domain.ports import NoWriters, Writers
 
 A = TypeVar("A")
+T = TypeVar("T")
+C = TypeVar("C", bound=Callable[..., Any])
+
+ATTEMPTS = 10  # runs of a command whose aggregate another process saved first
+
+
+def one_writer(kind: str) -> Callable[[C], C]:
+    """Decorate a command whose first argument is a child id: it runs as the only
+    writer of that child's `kind` (journey, diary) in this process, and again on the
+    stored state if another process saved first. Nothing is saved unless the command
+    succeeds, so a rerun is the command judged on the current state, as if it had
+    arrived a moment later: additions never refuse each other."""
+
+    def decorate(command: C) -> C:
+        @functools.wraps(command)
+        def run(self: Commands, child_id: UUID, *args: Any, **kwargs: Any) -> Any:
+            return self._one_writer((kind, child_id),
+                                    lambda: command(self, child_id, *args, **kwargs))
+
+        return run  # type: ignore[return-value]
+
+    return decorate
 
 
 class Commands:
@@ -19,16 +44,28 @@ class Commands:
 
     repository: Any
     save: Any  # provided by eventsourcing's Application
+    writers: Writers = NoWriters()  # the composition root gives the real one
 
     def _save(self, *aggregates: Any) -> int:
-        """Save the aggregates in one transaction; a concurrent change is a Conflict."""
+        """Save the aggregates in one transaction; a concurrent change is ChangedMeanwhile
+        (a Conflict, which `one_writer` commands run again)."""
         try:
             recordings = self.save(*aggregates)
         except IntegrityError as error:
-            raise Conflict(
-                "Someone else changed this at the same time; reload it and try again."
-            ) from error
+            raise ChangedMeanwhile() from error
         return recordings[-1].notification.id if recordings else 0
+
+    def _one_writer(self, key: Hashable, attempt: Callable[[], T]) -> T:
+        """`attempt` (read, change, save) as the only writer of `key` in this process,
+        run again while another process saves first."""
+        with self.writers.one_at_a_time(key):
+            for remaining in reversed(range(ATTEMPTS)):
+                try:
+                    return attempt()
+                except ChangedMeanwhile:
+                    if not remaining:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _load(self, aggregate_id: UUID, kind: type[A], detail: str = "Not found.") -> A:
         """The aggregate of this kind with this id, or NotFound."""

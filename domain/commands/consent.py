@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.aggregates.child_consent import ChildConsent, consent_id
 from domain.aggregates.setting import Setting
-from domain.commands.base import Commands
+from domain.commands.base import Commands, one_writer
 from domain.errors import NotFound
 
 
@@ -28,6 +28,7 @@ class ConsentCommands(Commands):
         setting = self._load(setting_id, Setting)
         return setting.terms_version, bool(getattr(setting, "keep_older_signatures", False))
 
+    @one_writer("consent")
     def sign_agreement(self, child_id: UUID, terms_version: int, actor: Actor,
                        at: datetime) -> int:
         """A parent linked to the child signs the current terms for that child."""
@@ -36,6 +37,7 @@ class ConsentCommands(Commands):
         consent.sign_agreement(actor.account_id, terms_version, current, actor, at)
         return self._save(consent)
 
+    @one_writer("consent")
     def set_image_consent(self, child_id: UUID, allowed: bool, actor: Actor,
                           at: datetime) -> int:
         """A linked parent who has signed the current terms gives or withdraws image consent.

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError
 
 from domain.actor import STAFF_ROLES, Actor
 from domain.aggregates.account import Account
 from domain.aggregates.diary_day import DiaryDay
 from domain.aggregates.medication_permission import MedicationPermission
-from domain.commands.base import Commands
-from domain.commands.save_together import SaveTogether
+from domain.commands.base import Commands, one_writer
 from domain.diary_entries import Entry, Incident, Medication, parse_entry
-from domain.errors import Conflict, DomainError, Invalid, NotFound
+from domain.errors import ChangedMeanwhile, Conflict, DomainError, Invalid, NotFound
+from domain.ports import KeptAggregates, NothingKept, SaveEvents
 
 T = TypeVar("T")
-
-ATTEMPTS = 5
-DAY_CACHE = 2000  # diary days kept decoded in memory (a nursery records on today's)
 
 
 class RecordedEntry(NamedTuple):
@@ -51,51 +46,15 @@ class RecordedPermission(NamedTuple):
 class DiaryCommands(Commands):
     """Each child's diary day: care entries, messages, end of session."""
 
+    kept_days: KeptAggregates = NothingKept()  # the composition root gives the real ones
+    save_events: SaveEvents  # each command's own transaction unless given group commit
+
     # ---- helpers -----------------------------------------------------------
 
-    def _diary_days(self) -> Repository:
-        """A repository of diary days that keeps recent days decoded in memory, so that
-        recording on a busy day neither replays (and decrypts) the whole day nor asks
-        the event store what is new. A day kept here may be behind the store (another
-        process wrote to it): saving it then fails the store's version check, and the
-        command runs again on the day read afresh (see `_on_day`). Used only by commands
-        that append new data; corrections read the day afresh, so an erased entry is
-        never copied forward."""
-        repository = self.__dict__.get("_diary_day_repository")
-        if repository is None:
-            repository = Repository(self.repository.event_store, cache_maxsize=DAY_CACHE,
-                                    fastforward=False)
-            self.__dict__["_diary_day_repository"] = repository
-        return repository
-
-    def _save_together(self) -> SaveTogether:
-        """Concurrent commands on diary days are written in shared transactions."""
-        saver = self.__dict__.get("_diary_saver")
-        if saver is None:
-            saver = SaveTogether(lambda *events: self.save(*events))
-            self.__dict__["_diary_saver"] = saver
-        return saver
-
-    def _cached_day(self, day_id: UUID) -> DiaryDay | None:
-        try:
-            found = self._diary_days().get(day_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, DiaryDay) else None
-
-    def _keep_day(self, day_: DiaryDay) -> None:
-        """Keep a day just saved, as the next command on it will find it."""
-        self._diary_days().cache.put(day_.id, day_)
-
-    def _forget_day(self, day_id: UUID) -> None:
-        """Drop a kept day (it is behind the store, or was changed elsewhere)."""
-        with contextlib.suppress(KeyError):
-            self._diary_days().cache.get(day_id, evict=True)
-
     def _diary_day(self, child_id: UUID, setting_id: UUID, day: date, actor: Actor,
-                   at: datetime, create: bool = True, cached: bool = False) -> DiaryDay:
-        day_id = DiaryDay.id_for(child_id, day)
-        found = self._cached_day(day_id) if cached else self._find(day_id, DiaryDay)
+                   at: datetime, create: bool = True) -> DiaryDay:
+        """The day as the store has it (started if new and `create`)."""
+        found = self._find(DiaryDay.id_for(child_id, day), DiaryDay)
         if found is None:
             if not create:
                 raise NotFound("There is nothing in this child's diary on that date.")
@@ -108,39 +67,43 @@ class DiaryCommands(Commands):
     def _on_day(self, child_id: UUID, setting_id: UUID, day: date, actor: Actor,
                 at: datetime, change: Callable[[DiaryDay], T], create: bool = True
                 ) -> tuple[T, int]:
-        """Apply `change` to the day and save.
+        """Apply `change` to the day and save (in a `one_writer("diary")` command).
 
-        The first attempt uses the day kept in memory. If the store has moved on (the
-        save fails its version check), or the change is refused on a kept day that may
-        be behind, the day is read afresh and the change tried again: entries of a day
-        do not depend on each other's order, so tablets recording at once never see a
-        spurious 409, and a refusal is always judged on the current day.
+        The day kept in memory (`kept_days`) is used when there is one, so recording on
+        a busy day neither replays (and decrypts) the whole day nor asks the store what
+        is new. It is behind only if another process wrote to the day: a refusal on it
+        is judged again on the day read afresh, and a save it fails (the store's version
+        check) is ChangedMeanwhile, which runs the command again. New events go to
+        `save_events`, which may write them together with other commands' (group
+        commit).
         """
         day_id = DiaryDay.id_for(child_id, day)
-        for attempt in range(ATTEMPTS):
-            kept = attempt == 0
-            if not kept:
-                self._forget_day(day_id)
-            try:
-                day_ = self._diary_day(child_id, setting_id, day, actor, at, create,
-                                       cached=True)
-                result = change(day_)
-            except DomainError:
-                if kept:
-                    continue  # judge it again on the day as the store has it
-                raise
-            events = day_.collect_events()
-            if not events:
-                return result, 0
-            try:
-                position = self._save_together()(events)
-            except IntegrityError as error:
-                if attempt == ATTEMPTS - 1:
-                    self._forget_day(day_id)
-                    raise Conflict("Someone else changed this diary day at the same time; "
-                                   "try again.") from error
+        for fresh in (False, True):
+            day_ = None if fresh else self.kept_days.get(day_id)
+            if day_ is None and not fresh:
                 continue
-            self._keep_day(day_)
+            try:
+                if day_ is None:
+                    day_ = self._diary_day(child_id, setting_id, day, actor, at, create)
+                elif day_.setting_id != setting_id or day_.child_id != child_id:
+                    raise NotFound()
+                else:
+                    day_.require_actor(actor)
+                result = change(day_)
+                events = day_.collect_events()
+                position = self.save_events(events) if events else 0
+            except IntegrityError as error:
+                self.kept_days.forget(day_id)
+                raise ChangedMeanwhile() from error
+            except DomainError:
+                self.kept_days.forget(day_id)
+                if fresh:
+                    raise
+                continue  # judge it again on the day as the store has it
+            except BaseException:
+                self.kept_days.forget(day_id)
+                raise
+            self.kept_days.keep(day_)
             return result, position
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -165,6 +128,7 @@ class DiaryCommands(Commands):
 
     # ---- commands ----------------------------------------------------------
 
+    @one_writer("diary")
     def record_diary_entry(self, child_id: UUID, setting_id: UUID, day: date, data: Any,
                            timezone: str, actor: Actor, at: datetime) -> RecordedEntry:
         """Record an entry of any kind on a child's day (staff)."""
@@ -177,6 +141,7 @@ class DiaryCommands(Commands):
         )
         return RecordedEntry(recorded_id, late, position)
 
+    @one_writer("diary")
     def correct_diary_entry(self, child_id: UUID, setting_id: UUID, day: date,
                             entry_id: UUID, base_version: int, changes: Any, timezone: str,
                             actor: Actor, at: datetime) -> CorrectedEntry:
@@ -200,17 +165,19 @@ class DiaryCommands(Commands):
         entry = parse_entry({**current.record, **changes})
         permission = self._permission_for(entry, setting_id)
         version = diary.correct(entry_id, entry, base_version, timezone, actor, at, permission)
-        self._forget_day(diary.id)
+        self.kept_days.forget(diary.id)
         return CorrectedEntry(version, self._save(diary))
 
+    @one_writer("diary")
     def retract_diary_entry(self, child_id: UUID, setting_id: UUID, day: date,
                             entry_id: UUID, reason: str, actor: Actor, at: datetime) -> int:
         """Retract an entry (manager, with a reason)."""
         diary = self._diary_day(child_id, setting_id, day, actor, at, create=False)
         diary.retract(entry_id, reason, actor, at)
-        self._forget_day(diary.id)
+        self.kept_days.forget(diary.id)
         return self._save(diary)
 
+    @one_writer("diary")
     def acknowledge_incident(self, child_id: UUID, setting_id: UUID, day: date,
                              entry_id: UUID, actor: Actor, at: datetime) -> int:
         """A parent of the child acknowledges an incident (again: nothing new)."""
@@ -223,6 +190,7 @@ class DiaryCommands(Commands):
             raise NotFound("There is no such incident.") from error
         return position
 
+    @one_writer("diary")
     def post_diary_message(self, child_id: UUID, setting_id: UUID, day: date, text: str,
                            actor: Actor, at: datetime) -> tuple[UUID, int]:
         """A parent or staff posts a message on the child's day; returns its id."""
@@ -233,6 +201,7 @@ class DiaryCommands(Commands):
         )
         return message_id, position
 
+    @one_writer("diary")
     def end_diary_session(self, child_id: UUID, setting_id: UUID, day: date, timezone: str,
                           actor: Actor, at: datetime) -> int:
         """Staff end the child's session on that day."""

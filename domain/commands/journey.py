@@ -18,6 +18,7 @@ from domain.actor import Actor
 from domain.aggregates.account import Account
 from domain.aggregates.child_journey import WARNINGS, ChildJourney
 from domain.aggregates.media import Media
+from domain.commands.base import one_writer
 from domain.commands.consent import ConsentCommands
 from domain.commands.media import MediaCommands
 from domain.consent_rules import check_images_may_appear, image_consent_warnings
@@ -62,6 +63,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         journey.require_actor(actor)
         return journey
 
+    @one_writer("journey")
     def change_key_person(self, child_id: UUID, key_person_id: UUID, actor: Actor,
                           at: datetime) -> int:
         """A manager gives a child another key person."""
@@ -75,6 +77,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
 
     # observations
 
+    @one_writer("journey")
     def submit_observation(self, child_id: UUID, observed_on: date, text: str,
                            framework: list[dict], media: list[UUID], children: list[UUID],
                            next_steps: str | None, actor: Actor, at: datetime
@@ -95,6 +98,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         return ObservationSaved(observation_id, latest.number, latest.status, warnings,
                                 self._save(journey, *used))
 
+    @one_writer("journey")
     def revise_observation(self, child_id: UUID, observation_id: UUID, base_revision: int,
                            changes: dict[str, Any], actor: Actor, at: datetime
                            ) -> ObservationSaved:
@@ -111,6 +115,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         return ObservationSaved(observation_id, latest.number, latest.status, warnings,
                                 self._save(journey, *used))
 
+    @one_writer("journey")
     def approve_observation(self, child_id: UUID, observation_id: UUID, revision: int,
                             managers_in_setting: int, actor: Actor, at: datetime) -> int:
         """A manager approves a pending revision.
@@ -128,6 +133,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         journey.approve(observation_id, revision, managers_in_setting, shows, actor, at)
         return self._save(journey)
 
+    @one_writer("journey")
     def reject_observation(self, child_id: UUID, observation_id: UUID, revision: int,
                            reason: str, actor: Actor, at: datetime) -> int:
         """A manager rejects a pending revision with a reason the author sees."""
@@ -135,6 +141,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         journey.reject(observation_id, revision, reason, actor, at)
         return self._save(journey)
 
+    @one_writer("journey")
     def remove_observation(self, child_id: UUID, observation_id: UUID, reason: str,
                            actor: Actor, at: datetime) -> int:
         """A manager removes an inappropriate observation from every journey."""
@@ -144,6 +151,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
 
     # comments
 
+    @one_writer("journey")
     def add_comment(self, child_id: UUID, owner_child_id: UUID, observation_id: UUID,
                     text: str, actor: Actor, at: datetime) -> tuple[UUID, int]:
         """Comment in a child's journey on an approved observation shown there."""
@@ -156,6 +164,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         journey.add_comment(comment_id, observation_id, text, owner, actor, at)
         return comment_id, self._save(journey)
 
+    @one_writer("journey")
     def remove_comment(self, child_id: UUID, comment_id: UUID, reason: str, actor: Actor,
                        at: datetime) -> int:
         """A manager removes a comment with a reason."""
@@ -165,6 +174,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
 
     # assessments
 
+    @one_writer("journey")
     def record_assessment(self, child_id: UUID, period: str, judgements: dict,
                           summary: str | None, actor: Actor, at: datetime,
                           kind: str | None = None) -> tuple[UUID, int]:

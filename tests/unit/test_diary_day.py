@@ -292,8 +292,13 @@ def test_a_permission_is_refused_with_its_dates_reversed_or_blank_fields() -> No
 
 @pytest.fixture
 def app() -> JourneyService:
-    """The application, with CHILD enrolled in SETTING."""
+    """The application, with CHILD enrolled in SETTING, keeping days decoded as `journey
+    serve` does."""
+    from adapters.storage.kept_days import KeptDays
+    from domain.ports import NoWriters, save_each
+
     made = JourneyService(env={})
+    made.given(NoWriters(), save_each(made.save), KeptDays())
     made.save(ChildJourney.enrol(CHILD, SETTING, "Ada", date(2024, 1, 1), "Rainbow",
                                  MANAGER.account_id, MANAGER, NOW - timedelta(days=1)))
     return made
@@ -425,16 +430,16 @@ def test_a_concurrent_append_is_retried_on_the_newer_day(app, monkeypatch) -> No
     from eventsourcing.persistence import IntegrityError
 
     app.post_diary_message(CHILD, SETTING, DAY, "Morning!", STAFF, NOW)
-    real_save = app.save
+    real_save = app.save_events
     calls = []
 
-    def flaky_save(*aggregates):
-        calls.append(aggregates)
+    def flaky_save(events):
+        calls.append(events)
         if len(calls) == 1:
             raise IntegrityError("someone else appended first")
-        return real_save(*aggregates)
+        return real_save(events)
 
-    monkeypatch.setattr(app, "save", flaky_save)
+    monkeypatch.setattr(app, "save_events", flaky_save)
     result = app.record_diary_entry(CHILD, SETTING, DAY, {
         "kind": "toilet", "state": "wet", "at": t("09:00")}, TZ, STAFF, NOW)
     assert len(calls) == 2

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from domain.commands.save_together import SaveTogether
+from adapters.storage.save_together import SaveTogether
 
 
 class FakeStore:

@@ -37,7 +37,7 @@ class _Pending:
 
 
 class SaveTogether:
-    """Group commit over an application's `save(*events)`."""
+    """Group commit over an application's `save(*events)` (the `SaveEvents` port)."""
 
     def __init__(self, save: Callable[..., list[Any]], limit: int = 100):
         self._save = save
