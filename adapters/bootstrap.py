@@ -10,11 +10,13 @@ from typing import Any
 from adapters.clock import SystemClock
 from adapters.settings import Settings
 from adapters.storage.access_log import AccessLog
+from adapters.storage.caches import Caches
 from adapters.storage.child_keys import ChildKeys
 from adapters.storage.credentials import Credentials
 from adapters.storage.event_store import event_store_env
 from adapters.storage.kept_days import KeptDays
-from adapters.storage.media import MediaStore, media_store_for
+from adapters.storage.media import MediaStore, media_store_for, spool_dir
+from adapters.storage.media_sweep import MediaSweeper, sweep_orphans
 from adapters.storage.save_together import SaveTogether
 from adapters.storage.sealing import SealingMapper
 from adapters.storage.writers import WriterLocks
@@ -39,12 +41,23 @@ class Services:
     credentials: Credentials
     access_log: AccessLog
     lookups: Lookups
+    caches: Caches
+    media_sweeper: MediaSweeper | None = None
 
     @property
     def backend(self) -> str:
         return self.db.kind
 
+    def sweep_orphan_media(self) -> int:
+        """Remove media objects and spooled files that no record owns (an hour old)."""
+        return sweep_orphans(self.media, spool_dir(self.settings, self.media),
+                             lambda media_id: bool(self.app.recorder.select_events(
+                                 media_id, limit=1)), self.clock())
+
     def close(self) -> None:
+        self.caches.stop()
+        if self.media_sweeper is not None:
+            self.media_sweeper.stop()
         self.projections.stop()
         self.access_log.stop()
         self.app.close()
@@ -57,6 +70,22 @@ def open_database(settings: Settings) -> Database:
     return SQLiteDatabase(settings.journey_db_path)
 
 
+def register_caches(caches: Caches, keys: ChildKeys, lookups: Lookups,
+                    kept_days: KeptDays) -> Caches:
+    """Every cache of the process in the one register (the HTTP app adds sessions)."""
+    caches.register("child_keys", keys,
+                    "An unwrapped key is reused for at most 30 s; shredding drops it here "
+                    "at once.")
+    caches.register("lookups", lookups,
+                    "As fresh as this process's views: each value is stamped with the "
+                    "versions of the projections it was read from.")
+    caches.register("diary_days", kept_days,
+                    "Changed only by its child's one writer in this process; behind only "
+                    "when another process wrote to the day, which the event store's "
+                    "version check catches before anything is saved.")
+    return caches
+
+
 def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -> Services:
     """Build the services; `background` starts the projections' catch-up thread."""
     logging.getLogger("journey").setLevel(settings.log_level)
@@ -67,14 +96,20 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
             env=event_store_env(settings),
             mapper_factory=lambda transcoder: SealingMapper(transcoder, keys),
         )
-    app.given(WriterLocks(), SaveTogether(app.save), KeptDays())
+    kept_days = KeptDays()
+    app.given(WriterLocks(), SaveTogether(app.save), kept_days)
     projections = Projections(app, db, all_projections())
     projections.setup()
     media = media_store_for(settings)
+    lookups = Lookups(db, projections)
+    caches = register_caches(Caches(db), keys, lookups, kept_days)
     services = Services(settings, app, db, keys, projections, media, clock or SystemClock(),
-                        Credentials(db), AccessLog(db), Lookups(db, projections))
+                        Credentials(db), AccessLog(db), lookups, caches)
     projections.catch_up()
     if background:
         projections.start()
         services.access_log.start()
+        caches.start()
+        services.media_sweeper = MediaSweeper(services.sweep_orphan_media)
+        services.media_sweeper.start()
     return services

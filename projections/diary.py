@@ -6,9 +6,9 @@ incidents and the late entries report are read from these tables by the function
 at the bottom (`day_items`, `board_row`), which are pure over the rows so that the
 property tests can recompute them from the events.
 
-An entry's row keeps its current version, whether any version was recorded late, its
-earlier versions (`history`), retraction and acknowledgements. Times sort as UTC ISO
-text (`at_utc`).
+An entry's row keeps its current version, whether it was late when first recorded (a
+correction or the end of a sleep keeps that), its earlier versions (`history`),
+retraction and acknowledgements. Times sort as UTC ISO text (`at_utc`).
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class DiaryViews(Projection):
     @handles("DiaryDay.SleepEnded", "DiaryDay.EntryCorrected")
     def new_version(self, event: Any, tx: Any) -> None:
         row = tx.execute(
-            "SELECT entry, version, recorded_by, recorded_at, history, late FROM diary_entries "
+            "SELECT entry, version, recorded_by, recorded_at, history FROM diary_entries "
             "WHERE entry_id = ?", (str(event.entry_id),),
         ).fetchone()
         if row is None:
@@ -162,10 +162,10 @@ class DiaryViews(Projection):
         history.append({"version": int(row[1]), "entry": json.loads(row[0]),
                         "recorded_by": row[2], "recorded_at": row[3]})
         tx.execute(
-            "UPDATE diary_entries SET entry = ?, at_utc = ?, version = ?, late = ?, "
+            "UPDATE diary_entries SET entry = ?, at_utc = ?, version = ?, "
             "recorded_by = ?, recorded_at = ?, history = ? WHERE entry_id = ?",
             (_json(event.entry), _entry_time(event.entry), int(event.version),
-             int(bool(row[5]) or bool(event.late)), _actor_id(event),
+             _actor_id(event),
              utc_text(event.timestamp), _json(history), str(event.entry_id)),
         )
 

@@ -39,6 +39,11 @@ class Lookups:
         self._cache[key] = (stamp, value)
         return value
 
+    def forget_child(self, child_id: UUID) -> None:
+        """Forget everything: entries do not all say which child they concern (a
+        family, a device), and each is one query away."""
+        self._cache.clear()
+
     def child_setting(self, child_id: UUID) -> UUID | None:
         """The setting a child belongs to (None if unknown)."""
         return self.cached(("child", child_id), ("journey",),

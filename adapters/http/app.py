@@ -66,5 +66,9 @@ def create_app(services: Services) -> Litestar:
     )
     app.state.services = services
     app.state.gatekeeper = Gatekeeper(services, services.credentials)
+    services.caches.register(
+        "sessions", app.state.gatekeeper,
+        "A session row is reused for at most a second, and only while the identity views "
+        "and this process's session writes are unchanged.")
     app.state.access_log = services.access_log
     return app

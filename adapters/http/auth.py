@@ -80,6 +80,10 @@ class Gatekeeper:
         access.require_child_visible(actor, self.lookups.child_setting(child), child,
                                      agreement=agreement)
 
+    def forget_child(self, child_id: UUID) -> None:
+        """Forget every kept session row (the cache register): each is one query away."""
+        self._sessions.clear()
+
     def _session(self, digest: str, security: int | None = None) -> tuple | None:
         """The session's row joined with its account and setting, or None.
 

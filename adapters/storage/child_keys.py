@@ -120,5 +120,11 @@ class ChildKeys:
             "DELETE FROM child_keys WHERE child_id = ? AND purpose = ?", (str(child_id), purpose)
         )
 
+    def forget_child(self, child_id: UUID) -> None:
+        """Drop the child's unwrapped keys from memory (the cache register)."""
+        with self._lock:
+            for key in [k for k in self._cache if k[0] == child_id]:
+                del self._cache[key]
+
     def exists(self, child_id: UUID, purpose: str) -> bool:
         return self.cipher(child_id, purpose) is not None

@@ -29,6 +29,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 from uuid import UUID
@@ -81,6 +82,10 @@ class MediaStore:
 
     def keys(self, prefix: str = "") -> list[str]:
         """Every object key under a prefix (tests, erasure and termination)."""
+        raise NotImplementedError
+
+    def stored_before(self, cutoff: datetime) -> list[str]:
+        """The keys of objects last written before `cutoff` (the orphan sweep)."""
         raise NotImplementedError
 
 
@@ -154,6 +159,15 @@ class FilesystemMediaStore(MediaStore):
             if key.startswith(prefix):
                 found.append(key)
         return sorted(found)
+
+    def stored_before(self, cutoff: datetime) -> list[str]:
+        limit = cutoff.timestamp()
+        found = []
+        for key in self.keys():
+            with contextlib.suppress(OSError, ValueError):
+                if self._path(key).stat().st_mtime < limit:
+                    found.append(key)
+        return found
 
 
 class S3MediaStore(MediaStore):
@@ -240,6 +254,12 @@ class S3MediaStore(MediaStore):
         self._ensure_bucket()
         return sorted(o.object_name for o in self.client.list_objects(
             self.bucket, prefix=prefix, recursive=True))
+
+    def stored_before(self, cutoff: datetime) -> list[str]:
+        self._ensure_bucket()
+        return sorted(o.object_name for o in self.client.list_objects(
+            self.bucket, recursive=True)
+            if o.last_modified is not None and o.last_modified < cutoff)
 
 
 def media_store_for(settings: Settings) -> MediaStore:

@@ -200,7 +200,8 @@ class DiaryDay(NurseryAggregate):
     def record(self, entry: Entry, entry_id: UUID, timezone: str, actor: Actor,
                at: datetime, permission: MedicationPermission | None = None
                ) -> tuple[UUID, bool]:
-        """Record a staff entry; returns its id and whether it is late.
+        """Record a staff entry; returns its id and whether it is late (an entry is late
+        if first recorded after the end of the session).
 
         A sleep with an `end` and the same `start` as the child's open sleep ends that
         sleep (a new version of it) and returns its id.
@@ -217,7 +218,7 @@ class DiaryDay(NurseryAggregate):
                 self._check_sleep(entry, except_id=open_sleep.entry_id)
                 self._sleep_ended(open_sleep.entry_id, "sleep", record,
                                   open_sleep.version + 1, late, actor, at)
-                return open_sleep.entry_id, late
+                return open_sleep.entry_id, open_sleep.late  # as when first recorded
         self._check(entry, timezone, at, permission)
         kind = record["kind"]
         if kind == "medication":

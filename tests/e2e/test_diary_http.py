@@ -252,6 +252,25 @@ def test_entries_after_the_end_of_session_are_late_and_reported(nursery, room):
     assert r.status_code == 403
 
 
+def test_a_correction_after_the_session_keeps_the_entry_on_time(nursery, room):
+    """Issue 22 #8: lateness belongs to when an entry was first recorded."""
+    staff, child = room["staff"], room["child"]
+    r = post_entry(nursery, staff, child, {"kind": "meal", "meal": "lunch", "food": "Stew",
+                                           "amount": "half", "at": t("09:00")})
+    assert r.json()["late"] is False
+    entry_id = r.json()["entry_id"]
+    r = nursery.client.post(f"{day_path(child)}/end-session", headers=staff.headers)
+    assert r.status_code == 204
+    nursery.clock.advance(timedelta(minutes=10))
+    r = nursery.client.patch(f"{day_path(child)}/entries/{entry_id}", headers=staff.headers,
+                             json={"base_version": 1, "amount": "all"})
+    assert r.status_code == 200, r.text
+    report = nursery.client.get("/reports/late-diary", headers=nursery.manager.headers)
+    assert report.json()["count"] == 0 and report.json()["items"] == []
+    day = nursery.client.get(day_path(child), headers=staff.headers).json()
+    assert [(i["late"], i["version"]) for i in day["items"]] == [(False, 2)]
+
+
 def test_a_correction_keeps_the_history_and_a_manager_retracts(nursery, room):
     staff, child, parent = room["staff"], room["child"], room["parent"]
     r = post_entry(nursery, staff, child, {"kind": "meal", "meal": "breakfast",

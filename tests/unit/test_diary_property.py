@@ -133,7 +133,7 @@ def recompute(events: list) -> tuple[dict, list]:
                                             "late": event.late}
         elif name in ("EntryCorrected", "SleepEnded"):
             e = entries[str(event.entry_id)]
-            e.update(entry=event.entry, version=event.version, late=e["late"] or event.late)
+            e.update(entry=event.entry, version=event.version)  # late as first recorded
         elif name == "EntryRetracted":
             entries[str(event.entry_id)]["retracted"] = True
         elif name == "IncidentAcknowledged":
