@@ -10,13 +10,14 @@ from typing import Any
 from adapters.clock import SystemClock
 from adapters.settings import Settings
 from adapters.storage.access_log import AccessLog
+from adapters.storage.background import Repeating
 from adapters.storage.caches import Caches
 from adapters.storage.child_keys import ChildKeys
 from adapters.storage.credentials import Credentials
 from adapters.storage.event_store import event_store_env
 from adapters.storage.kept_days import KeptDays
 from adapters.storage.media import MediaStore, media_store_for, spool_dir
-from adapters.storage.media_sweep import MediaSweeper, sweep_orphans
+from adapters.storage.media_sweep import media_sweeper, sweep_orphans
 from adapters.storage.save_together import SaveTogether
 from adapters.storage.sealing import SealingMapper
 from adapters.storage.writers import WriterLocks
@@ -42,7 +43,7 @@ class Services:
     access_log: AccessLog
     lookups: Lookups
     caches: Caches
-    media_sweeper: MediaSweeper | None = None
+    media_sweeper: Repeating | None = None
 
     @property
     def backend(self) -> str:
@@ -110,6 +111,6 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
         projections.start()
         services.access_log.start()
         caches.start()
-        services.media_sweeper = MediaSweeper(services.sweep_orphan_media)
+        services.media_sweeper = media_sweeper(services.sweep_orphan_media)
         services.media_sweeper.start()
     return services

@@ -35,7 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import data_dir, fresh_postgres  # noqa: E402
-from bench.diary_record import PASSWORD, Client, free_port, start_server  # noqa: E402
+from bench.diary_record import (  # noqa: E402
+    PASSWORD,
+    Client,
+    free_port,
+    set_up_nursery,
+    start_server,
+)  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 SCRIPT = ROOT / "bench" / "wrk" / "post_counting.lua"
@@ -79,11 +85,7 @@ def bench(backend: str, directory: Path, url: str | None, connections: int,
     env.pop("JOURNEY_DATABASE_URL", None)
     if url:
         env["JOURNEY_DATABASE_URL"] = url
-    made = json.loads(subprocess.run(
-        [sys.executable, "-m", "adapters.cli", "setup", "--setting", "Bench Nursery",
-         "--manager-email", "manager@bench.test", "--manager-password", PASSWORD,
-         "--open-all-hours"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout)
+    made = set_up_nursery(env)
     port = free_port()
     server = start_server(env, port, 1)
     try:

@@ -150,6 +150,15 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
     raise SystemExit("the server did not answer /health within 60 s")
 
 
+def set_up_nursery(env: dict[str, str]) -> dict:
+    """`journey setup` of a nursery open all hours; what it prints."""
+    return json.loads(subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "setup", "--setting", "Bench Nursery",
+         "--manager-email", "manager@bench.test", "--manager-password", PASSWORD,
+         "--open-all-hours"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout)
+
+
 def report(label: str, rate: float, latencies: list[float], baseline: float | None) -> None:
     share = f"  ({rate / baseline:6.1%} of bare)" if baseline else ""
     print(f"  {label:<34} {rate:>9,.0f} /s{share}   median {median(latencies) * 1000:6.1f} ms"
@@ -161,11 +170,7 @@ def bench(url: str, directory: Path, clients: int, requests: int, rounds: int,
     env = {**os.environ, "JOURNEY_DATA_DIR": str(directory), "JOURNEY_DATABASE_URL": url,
            "JOURNEY_LOG_LEVEL": "WARNING"}
     env.pop("JOURNEY_MEDIA_URL", None)
-    made = json.loads(subprocess.run(
-        [sys.executable, "-m", "adapters.cli", "setup", "--setting", "Bench Nursery",
-         "--manager-email", "manager@bench.test", "--manager-password", PASSWORD,
-         "--open-all-hours"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout)
+    made = set_up_nursery(env)
     port = free_port()
     server = start_server(env, port, workers)
     try:

@@ -11,15 +11,13 @@ background, and then forgets the child too.
 
 from __future__ import annotations
 
-import logging
 import threading
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from adapters.storage.background import Repeating
 from storage.database import Database
-
-log = logging.getLogger("journey.caches")
 
 POLL_SECONDS = 0.5
 
@@ -49,8 +47,7 @@ class Caches:
         self._seen = int(row[0]) if row and row[0] is not None else 0
         self._caches: dict[str, tuple[Forgets, str]] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._poll = Repeating("caches", POLL_SECONDS, self.catch_up)
 
     def register(self, name: str, cache: Forgets, freshness: str) -> None:
         """Add a cache: `freshness` says, in a sentence, how far behind it may be."""
@@ -83,19 +80,9 @@ class Caches:
         return len(rows)
 
     def start(self) -> None:
-        def loop() -> None:
-            while not self._stop.wait(POLL_SECONDS):
-                try:
-                    self.catch_up()
-                except Exception:  # noqa: BLE001 - tried again next tick
-                    log.warning("could not read forgotten children", exc_info=True)
-
-        self._thread = threading.Thread(target=loop, name="caches", daemon=True)
-        self._thread.start()
+        """Read the stamp every `POLL_SECONDS` in the background."""
+        self._poll.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._poll.stop()
 

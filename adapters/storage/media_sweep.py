@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from adapters.storage.background import Repeating
 from adapters.storage.media import MediaStore
 
 log = logging.getLogger("journey.media")
@@ -50,30 +50,6 @@ def sweep_orphans(store: MediaStore, spool: Path, recorded: Callable[[UUID], boo
     return removed
 
 
-class MediaSweeper:
-    """Runs the sweep now and then every day, in a thread of its own."""
-
-    def __init__(self, sweep: Callable[[], int], every: timedelta = EVERY):
-        self._sweep = sweep
-        self._every = every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        def loop() -> None:
-            while True:
-                try:
-                    self._sweep()
-                except Exception:  # noqa: BLE001 - logged, tried again tomorrow
-                    log.exception("orphan media sweep failed")
-                if self._stop.wait(self._every.total_seconds()):
-                    return
-
-        self._thread = threading.Thread(target=loop, name="media-sweep", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+def media_sweeper(sweep: Callable[[], int], every: timedelta = EVERY) -> Repeating:
+    """The sweep now, then every day, in a thread of its own."""
+    return Repeating("media-sweep", every.total_seconds(), sweep, now=True)
