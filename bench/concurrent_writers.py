@@ -51,7 +51,7 @@ def wrk(port: int, path: str, connections: int, seconds: int, env: dict[str, str
         body: dict | None = None) -> dict:
     """Run wrk; requests per second, statuses and latency percentiles (ms)."""
     command = [WRK, f"-t{min(4, connections)}", f"-c{connections}", f"-d{seconds}s",
-               "--latency"]
+               "--timeout", "60s", "--latency"]
     if body is not None:
         command += ["-s", str(SCRIPT)]
     run_env = {**os.environ, **env, "BENCH_PATH": path, "BENCH_BODY": json.dumps(body or {})}
@@ -62,7 +62,9 @@ def wrk(port: int, path: str, connections: int, seconds: int, env: dict[str, str
         if body is not None else {}
     latency = json.loads(re.search(r"LATENCY (\{.*\})", out).group(1)) \
         if body is not None else {}
-    return {"rate": rate, "statuses": statuses, "latency": latency}
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rate": rate, "statuses": statuses, "latency": latency,
+            "errors": errors.group(1).strip() if errors else ""}
 
 
 def line(label: str, result: dict, bare: float | None) -> None:
@@ -75,7 +77,8 @@ def line(label: str, result: dict, bare: float | None) -> None:
     timing = (f"p50 {latency['p50'] / 1000:6.1f} ms  p99 {latency['p99'] / 1000:6.1f} ms"
               if latency else "")
     print(f"  {label:<22} {result['rate']:>8,.0f} req/s {of_bare:<18} 409: {share} "
-          f"of {total:>6}  {timing}  statuses {json.dumps(statuses, sort_keys=True)}")
+          f"of {total:>6}  {timing}  statuses {json.dumps(statuses, sort_keys=True)}"
+          + (f"  socket errors: {result['errors']}" if result["errors"] else ""))
 
 
 def bench(backend: str, directory: Path, url: str | None, connections: int,
@@ -123,6 +126,7 @@ def bench(backend: str, directory: Path, url: str | None, connections: int,
 
 
 def main() -> None:
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
