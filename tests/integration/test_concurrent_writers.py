@@ -94,8 +94,8 @@ def test_new_observations_for_one_child_at_once_all_succeed(services):
 
 def test_a_parent_and_staff_commenting_at_once_both_succeed(services):
     manager, child = _nursery(services)
-    observation, _, _ = services.app.submit_observation(
-        child, DAY, "Ada built a tower.", [], [], [], None, manager, AT)
+    observation = services.app.submit_observation(
+        child, DAY, "Ada built a tower.", [], [], [], None, manager, AT).observation_id
     services.app.approve_observation(child, observation, 1, 1, manager, AT)
     parent = Actor(UUID(int=7), manager.setting_id, ("parent",), children=frozenset({child}),
                    agreed_children=frozenset({child}))
