@@ -47,6 +47,8 @@ class Settings:
     http_threads: int = 32  # worker threads for the HTTP handlers that block
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed
     idempotency_lease: int = 60  # seconds a running request holds its Idempotency-Key
+    return_after_closing_minutes: int = 120  # tablets signed in, damage reported, late
+    tablet_idle_minutes: int = 15  # a staff session on a tablet ends after this idle time
 
     @property
     def events_path(self) -> Path:
@@ -90,8 +92,10 @@ class Settings:
         threads = _count(env, "JOURNEY_HTTP_THREADS", 32)
         proxies = _addresses(env, "JOURNEY_TRUSTED_PROXIES")
         lease = _count(env, "JOURNEY_IDEMPOTENCY_LEASE_SECONDS", 60)
+        after_closing = _count(env, "JOURNEY_RETURN_AFTER_CLOSING_MINUTES", 120, most=720)
+        tablet_idle = _count(env, "JOURNEY_TABLET_IDLE_MINUTES", 15, most=720)
         return cls(data_dir, database_url, media, master_key, photo, video, level, threads,
-                   proxies, lease)
+                   proxies, lease, after_closing, tablet_idle)
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -110,12 +114,12 @@ def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _count(env: Mapping[str, str], name: str, default: int) -> int:
+def _count(env: Mapping[str, str], name: str, default: int, most: int = 512) -> int:
     raw = env.get(name)
     if not raw:
         return default
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= 512:
-        raise ConfigError(f"{name} must be a whole number from 1 to 512, not {raw!r}.")
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= most:
+        raise ConfigError(f"{name} must be a whole number from 1 to {most}, not {raw!r}.")
     return int(raw)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.actor import (
@@ -22,6 +22,7 @@ from domain.actor import (
     Actor,
 )
 from domain.errors import Forbidden, NotFound
+from domain.opening_hours import is_open, just_closed
 
 SUPPORT_NEVER_WRITES = "Support accounts may read, never change, a setting's data."
 STAFF = frozenset({MANAGER, PRACTITIONER, SAFEGUARDING_LEAD})
@@ -60,6 +61,8 @@ PERMISSIONS: dict[str, Permission] = {
     # children
     "child.enrol": _w(MANAGER),
     "child.link_parent": _w(MANAGER),
+    "child.unlink_parent": _w(MANAGER),
+    "child.restrict_parent": _w(MANAGER),
     "child.list": _r(*EVERYONE),
     "child.leave": _w(MANAGER),
     "child.erase": _w(MANAGER),
@@ -67,6 +70,7 @@ PERMISSIONS: dict[str, Permission] = {
     "child.progress": _r(*EVERYONE),
     # consent
     "consent.sign": _w(PARENT),
+    "consent.withdraw": _w(PARENT),
     "consent.image": _w(PARENT),
     "consent.read": _r(*EVERYONE),
     "consent.review": _w(MANAGER),
@@ -74,6 +78,7 @@ PERMISSIONS: dict[str, Permission] = {
     # media
     "media.upload": _w(MANAGER, PRACTITIONER, PARENT),
     "media.read": _r(*EVERYONE),
+    "media.declare": _w(MANAGER, PRACTITIONER),
     # learning journey
     "framework.read": _r(*EVERYONE),
     "journey.read": _r(*EVERYONE),
@@ -138,6 +143,28 @@ def require(actor: Actor, permission: str, *, support_granted_until: datetime | 
     raise Forbidden(f"Your role does not allow this ({permission}).")
 
 
+def uses_setting_equipment(actor: Actor) -> bool:
+    """Who may use the system only from a registered device of the setting and during
+    its opening hours: staff (the policy), and support, who visit a setting's data only
+    when its manager asks them to, from its office equipment, as its staff would."""
+    return actor.is_staff or actor.is_support
+
+
+AFTER_CLOSING = frozenset({"device.sign_in", "device.damage"})
+"""What staff may still do for a while after closing: return a tablet (sign it in at
+the office computer) and report damage or loss, so that a late return is recorded as
+it happened rather than left overdue overnight."""
+
+
+def within_staff_hours(permission: str, days: dict[str, list[str]], timezone: str,
+                       now: datetime, after_closing: timedelta) -> bool:
+    """Whether staff may use this permission now: during opening hours, or, for
+    `AFTER_CLOSING`, up to `after_closing` past today's closing time."""
+    if is_open(days, timezone, now):
+        return True
+    return permission in AFTER_CLOSING and just_closed(days, timezone, now, after_closing)
+
+
 def require_same_setting(actor: Actor, setting_id: UUID | None) -> None:
     """Anything of another setting does not exist for this actor."""
     if setting_id is None or setting_id != actor.setting_id:
@@ -181,6 +208,32 @@ def require_agreement(actor: Actor, child_id: UUID) -> None:
     from domain.consent_rules import agreement_required_sentence
 
     raise Forbidden(agreement_required_sentence(child_id))
+
+
+def require_signed_parent(actor: Actor, children: Iterable[UUID] = ()) -> None:
+    """Until a parent has signed the agreement, nothing but signing works: a parent
+    uploading must have signed for every child they name, and for at least one child."""
+    if not actor.is_parent:
+        return
+    for child_id in children:
+        require_agreement(actor, child_id)
+    if not actor.agreed_children:
+        from domain.consent_rules import agreement_required_sentence
+
+        raise Forbidden(agreement_required_sentence())
+
+
+def child_as_listed(actor: Actor, child: dict) -> dict:
+    """What a list of children shows of one child. A parent who has not signed the
+    agreement for this child sees only what signing needs: its id and name, and where
+    to sign (`sign_at`); everyone else allowed to list it sees the whole profile."""
+    if not actor.is_parent:
+        return child
+    if UUID(str(child["child_id"])) in actor.agreed_children:
+        return {**child, "agreement_signed": True}
+    return {"child_id": child["child_id"], "name": child["name"], "agreement_signed": False,
+            "sign_at": f"/children/{child['child_id']}/agreement",
+            "terms_at": "/setting/terms"}
 
 
 def require_media_visible(actor: Actor, media_setting_id: UUID | None, uploaded_by: UUID | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import Invalid
@@ -79,3 +79,10 @@ def closing_time(days: dict[str, list[str]], timezone: str, now: datetime) -> da
     if closes >= 24 * 60:
         return here.replace(hour=23, minute=59, second=59, microsecond=999999)
     return here.replace(hour=closes // 60, minute=closes % 60, second=0, microsecond=0)
+
+
+def just_closed(days: dict[str, list[str]], timezone: str, now: datetime,
+                within: timedelta) -> bool:
+    """Whether today's closing time passed at most `within` before `now`."""
+    closes = closing_time(days, timezone, now)
+    return closes is not None and closes <= now < closes + within

@@ -1,4 +1,5 @@
-"""Which event fields hold a child's personal data, and which records the law keeps.
+"""Which event fields hold a child's or an adult's personal data, and which records the
+law keeps.
 
 The storage adapter seals every field named here with a key of the child the event
 concerns (the event's `child_id`, or else the aggregate id, which for a journey or
@@ -8,6 +9,10 @@ its aggregate still load, the field reading as `ERASED` (or None for non-text va
 Accident, incident and medication records are under a legal retention (until the
 child is 21 years and 3 months old): their fields are sealed with a second key of the
 child's, the retention key, which an erasure of the journey does not delete.
+
+An account's own personal fields (`ACCOUNT_FIELDS`: e-mail and display name) are
+sealed with a key of that account (the event's `account_id`, or else the aggregate id),
+so that an adult's erasure is crypto-shredding too.
 """
 
 ERASED = "[erased]"
@@ -49,3 +54,6 @@ def key_purpose(event_class_name: str, entry_kind: str | None = None) -> str:
     if event_class_name in RETAINED_EVENTS or entry_kind in ("medication", "incident"):
         return RETENTION_KEY
     return JOURNEY_KEY
+
+ACCOUNT_FIELDS = frozenset({"email", "display_name"})
+ACCOUNT_KEY = "account"

@@ -69,6 +69,11 @@ class ConsentViews(Projection):
              event.timestamp.isoformat()),
         )
 
+    @handles("ChildConsent.AgreementWithdrawn")
+    def agreement_withdrawn(self, event: Any, tx: Any) -> None:
+        tx.execute("DELETE FROM agreements WHERE child_id = ? AND parent_id = ?",
+                   (str(event.child_id), str(event.parent_id)))
+
     @handles("ChildConsent.ImageConsentGiven")
     def consent_given(self, event: Any, tx: Any) -> None:
         _set_consent(tx, event, True)

@@ -2,10 +2,10 @@
 
 `custody_report` answers, for every device of a setting, who holds it and since when,
 whether it is overdue (the pure rule `domain.aggregates.device.is_overdue`), the
-photos still on it, and the signings out of that day. Without a date it describes the
-setting now; with a date, as it stood at the end of that day (in the setting's
-timezone). `damage_report` lists the damage reports, by the date the damage occurred.
-Both can be narrowed to one person, and rendered as CSV.
+photos still on it (each with who must delete it: who took it), and the signings out
+of that day. Without a date it describes the setting now; with a date, as it stood at
+the end of that day (in the setting's timezone). `damage_report` lists the damage
+reports, by the date the damage occurred. Both can be narrowed to one person, and rendered as CSV.
 """
 
 from __future__ import annotations
@@ -70,13 +70,17 @@ def custody_report(db: Database, setting_id: UUID, now: datetime, day: date | No
     ):
         periods.setdefault(row[0], []).append(row)
     photos: dict[str, list[str]] = {}
+    to_delete: dict[str, list[dict]] = {}
     for row in db.query(
-        "SELECT device_id, media_id FROM device_photos WHERE setting_id = ? "
-        "AND captured_at <= ? AND (deleted_at IS NULL OR deleted_at > ?) "
+        "SELECT device_id, media_id, captured_by, captured_at FROM device_photos "
+        "WHERE setting_id = ? AND captured_at <= ? AND (deleted_at IS NULL OR deleted_at > ?) "
         "ORDER BY captured_at, media_id",
         (sid, as_at_text, as_at_text),
     ):
         photos.setdefault(row[0], []).append(row[1])
+        to_delete.setdefault(row[0], []).append(
+            {"media_id": row[1], "taken_at": row[3], "must_be_deleted_by": row[2],
+             "name": names.get(row[2])})
     wanted = str(account_id) if account_id else None
     items = []
     for device_id, label, kind, status in devices:
@@ -106,6 +110,7 @@ def custody_report(db: Database, setting_id: UUID, now: datetime, day: date | No
             "since": since.isoformat() if since else None,
             "overdue": is_overdue(since, as_at, timezone, hours),
             "photos_on_device": photos.get(device_id, []),
+            "photos_to_delete": to_delete.get(device_id, []),
             "sign_outs": sign_outs,
         })
     return items

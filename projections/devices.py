@@ -118,7 +118,8 @@ class DevicesView(Projection):
 
     @handles("Device.SignedIn")
     def signed_in(self, event, tx) -> None:
-        self._end_custody(event, tx, 1 if event.on_charger else 0, "signed_in")
+        ended_by = "signed_in_late" if getattr(event, "late", False) else "signed_in"
+        self._end_custody(event, tx, 1 if event.on_charger else 0, ended_by)
 
     @handles("Device.DamageReported")
     def damage_reported(self, event, tx) -> None:

@@ -1,7 +1,8 @@
 """Identity views: settings (timezone, hours), accounts, parents' children, support grants.
 
 Listens to Setting.* and Account.* events; writes settings_view, accounts_view,
-parent_children and support_grants.
+parent_children, parent_restrictions (children a court order keeps from a linked
+parent) and support_grants.
 """
 
 from __future__ import annotations
@@ -40,13 +41,19 @@ class IdentityViews(Projection):
             relationship TEXT NOT NULL,
             PRIMARY KEY (parent_id, child_id))""",
         "CREATE INDEX IF NOT EXISTS parents_by_child ON parent_children (child_id)",
+        """CREATE TABLE IF NOT EXISTS parent_restrictions (
+            parent_id TEXT NOT NULL,
+            child_id TEXT NOT NULL,
+            restricted_at TEXT NOT NULL,
+            PRIMARY KEY (parent_id, child_id))""",
         """CREATE TABLE IF NOT EXISTS support_grants (
             setting_id TEXT NOT NULL,
             account_id TEXT NOT NULL,
             until TEXT NOT NULL,
             PRIMARY KEY (setting_id, account_id))""",
     )
-    tables = ("settings_view", "accounts_view", "parent_children", "support_grants")
+    tables = ("settings_view", "accounts_view", "parent_children", "parent_restrictions",
+              "support_grants")
 
     @handles("Setting.Registered")
     def registered(self, event, tx) -> None:
@@ -104,7 +111,20 @@ class IdentityViews(Projection):
 
     @handles("Account.ChildUnlinked")
     def child_unlinked(self, event, tx) -> None:
-        tx.execute("DELETE FROM parent_children WHERE parent_id = ? AND child_id = ?",
+        for table in ("parent_children", "parent_restrictions"):
+            tx.execute(f"DELETE FROM {table} WHERE parent_id = ? AND child_id = ?",
+                       (str(event.originator_id), str(event.child_id)))
+
+    @handles("Account.ChildRestricted")
+    def child_restricted(self, event, tx) -> None:
+        tx.execute("INSERT INTO parent_restrictions (parent_id, child_id, restricted_at) "
+                   "VALUES (?, ?, ?) ON CONFLICT (parent_id, child_id) DO NOTHING",
+                   (str(event.originator_id), str(event.child_id),
+                    event.timestamp.isoformat()))
+
+    @handles("Account.RestrictionLifted")
+    def restriction_lifted(self, event, tx) -> None:
+        tx.execute("DELETE FROM parent_restrictions WHERE parent_id = ? AND child_id = ?",
                    (str(event.originator_id), str(event.child_id)))
 
 
@@ -140,9 +160,11 @@ def support_until(db: Database, setting_id: UUID, account_id: UUID) -> datetime 
 
 
 def children_of_parent(db: Database, parent_id: UUID) -> frozenset[UUID]:
-    """The children a parent account is linked to."""
-    rows = db.query("SELECT child_id FROM parent_children WHERE parent_id = ?",
-                    (str(parent_id),))
+    """The children a parent account is linked to, but for those a restriction (a court
+    order) keeps from them."""
+    rows = db.query("SELECT child_id FROM parent_children WHERE parent_id = ? AND child_id "
+                    "NOT IN (SELECT child_id FROM parent_restrictions WHERE parent_id = ?)",
+                    (str(parent_id), str(parent_id)))
     return frozenset(UUID(r[0]) for r in rows)
 
 

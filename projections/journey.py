@@ -12,7 +12,9 @@ parents' page query.
 An entry row keeps `entry` (the JSON object without comments or media) and `head`:
 the same object with its comments, missing its closing brace, so that a read appends
 `,"media":[...]}` and sends it on without decoding anything. A group observation has
-one entry per child who took part; parents' entries never list the other children.
+one entry per child who took part; parents' entries never list the other children, and
+only the journey of the child it was written for shows its next steps
+(`domain.aggregates.child_journey.shown_in_journey`).
 Entries sort newest first by `sort_key` (observed-on date, then upload time, then
 id); pages are keyset on it, so a read is one indexed range scan of one child.
 """
@@ -31,6 +33,7 @@ from domain.aggregates.child_journey import (
     PENDING,
     REJECTED,
     WARNINGS,
+    shown_in_journey,
 )
 from projections.engine import Projection, handles
 from projections.media_visibility import withheld_media
@@ -336,7 +339,7 @@ class JourneyViews(Projection):
                           _sort_key(latest["observed_on"], submitted_at, observation_id),
                           entry, comments.get(child, []))
         for child in parent_children:
-            entry = _parent_entry(observation_id, approved, names)
+            entry = _parent_entry(observation_id, child, owner, approved, names)
             _upsert_entry(tx, "journey_parent", child, observation_id, setting_id,
                           _sort_key(approved["observed_on"], submitted_at, observation_id),
                           entry, comments.get(child, []), has_media=bool(approved["media"]))
@@ -464,7 +467,7 @@ def _staff_entry(observation_id: str, child: str, owner: str, submitted_at: str,
         "framework": latest["framework"],
         "media": latest["media"],
         "children": [c for c in _unique([owner], latest["children"]) if c != child],
-        "next_steps": latest["next_steps"],
+        "next_steps": shown_in_journey(latest, child, owner)["next_steps"],
         "author": _author(latest, names),
         "submitted_at": submitted_at,
         "revised_at": latest["at"],
@@ -474,7 +477,8 @@ def _staff_entry(observation_id: str, child: str, owner: str, submitted_at: str,
     }
 
 
-def _parent_entry(observation_id: str, approved: dict, names: dict[str, str]) -> dict:
+def _parent_entry(observation_id: str, child: str, owner: str, approved: dict,
+                  names: dict[str, str]) -> dict:
     author = _author(approved, names)
     return {
         "observation_id": observation_id,
@@ -483,7 +487,7 @@ def _parent_entry(observation_id: str, approved: dict, names: dict[str, str]) ->
         "observed_on": approved["observed_on"],
         "text": approved["text"],
         "framework": approved["framework"],
-        "next_steps": approved["next_steps"],
+        "next_steps": shown_in_journey(approved, child, owner)["next_steps"],
         "author": {"name": author["name"], "role": author["role"]},
         "approved_at": approved["moderated_at"],
     }

@@ -1,6 +1,8 @@
 """Media view: each upload's setting, uploader, kind, size, hash, who appears in it and
-the device it came from, and how many observations use it (`media_view`).
-`GET /media/{id}` reads it; who may download is `projections.media_visibility`'s.
+the device it came from, and how many observations use it (`media_view`); and which
+uploads someone has said who appears in (`media_declared`: X-Children at upload, or
+Media.ChildrenDeclared; approval needs it). `GET /media/{id}` reads it; who may
+download is `projections.media_visibility`'s.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ class MediaView(Projection):
             children TEXT NOT NULL,
             attached INTEGER NOT NULL DEFAULT 0)""",
         "CREATE INDEX IF NOT EXISTS media_by_setting ON media_view (setting_id)",
+        """CREATE TABLE IF NOT EXISTS media_declared (
+            media_id TEXT PRIMARY KEY,
+            setting_id TEXT NOT NULL)""",
     )
-    tables = ("media_view",)
+    tables = ("media_view", "media_declared")
 
     @handles("Media.Uploaded")
     def uploaded(self, event, tx) -> None:
@@ -46,6 +51,18 @@ class MediaView(Projection):
              str(event.uploaded_by), str(event.device_id) if event.device_id else None,
              event.captured_at, event.timestamp.isoformat(), json.dumps(children)),
         )
+        if children:
+            _declared(tx, media_id, setting_id)
+
+    @handles("Media.ChildrenDeclared")
+    def children_declared(self, event, tx) -> None:
+        media_id = str(event.originator_id)
+        tx.execute("UPDATE media_view SET children = ? WHERE media_id = ?",
+                   (json.dumps([str(c) for c in event.children]), media_id))
+        row = tx.execute("SELECT setting_id FROM media_view WHERE media_id = ?",
+                         (media_id,)).fetchone()
+        if row is not None:
+            _declared(tx, media_id, row[0])
 
     @handles("Media.Attached")
     def attached(self, event, tx) -> None:
@@ -67,3 +84,20 @@ def media_row(db: Database, media_id: UUID) -> dict | None:
     found["children"] = json.loads(found["children"])
     found["size"] = int(found["size"])
     return found
+
+
+def _declared(tx, media_id: str, setting_id: str) -> None:
+    tx.execute("INSERT INTO media_declared (media_id, setting_id) VALUES (?, ?) "
+               "ON CONFLICT (media_id) DO NOTHING", (media_id, setting_id))
+
+
+def declarations(db: Database, media_ids: list[str]) -> dict[str, list[str] | None]:
+    """Who appears in each of these media, as declared (None: not declared yet)."""
+    if not media_ids:
+        return {}
+    marks = ",".join("?" for _ in media_ids)
+    rows = db.query("SELECT v.media_id, v.children, d.media_id FROM media_view v "
+                    "LEFT JOIN media_declared d ON d.media_id = v.media_id "
+                    f"WHERE v.media_id IN ({marks})", list(media_ids))
+    found = {m: (json.loads(c) if d else None) for m, c, d in rows}
+    return {m: found.get(m) for m in media_ids}

@@ -129,6 +129,17 @@ class MediaVisibility(Projection):
              for child in _ids(event.children)],
         )
 
+    @handles("Media.ChildrenDeclared")
+    def children_declared(self, event: Any, tx: Any) -> None:
+        """Who appears, said after an upload without X-Children (the media's setting is
+        that of the actor who declared it)."""
+        tx.executemany(
+            "INSERT INTO media_children (media_id, child_id, setting_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (media_id, child_id) DO NOTHING",
+            [(str(event.originator_id), child, str(event.actor.setting_id))
+             for child in _ids(event.children)],
+        )
+
     @handles("ChildJourney.Enrolled")
     def enrolled(self, event: Any, tx: Any) -> None:
         tx.execute(

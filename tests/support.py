@@ -48,13 +48,15 @@ class Nursery:
 
     def add_person(self, roles: list[str], name: str = "Someone", email: str | None = None
                    ) -> Person:
-        """Create an account with these roles and log it in (staff use the office device)."""
+        """Create an account with these roles and log it in (staff and support use the
+        office device)."""
         email = email or f"{roles[0]}-{uuid.uuid4().hex[:8]}@example.org"
         r = self.client.post("/accounts", headers=self.manager.headers, json={
             "email": email, "password": PASSWORD, "display_name": name, "roles": roles})
         assert r.status_code == 201, r.text
         token = self.login(email)
-        staff = any(x in roles for x in ("manager", "practitioner", "safeguarding_lead"))
+        staff = any(x in roles for x in ("manager", "practitioner", "safeguarding_lead",
+                                         "support"))  # support too use setting equipment
         return Person(r.json()["account_id"], email, token,
                       self.office_device_token if staff else None, roles)
 

@@ -1,8 +1,10 @@
 """Who is asking: the `actor` dependency every non-public route receives.
 
-In order: a live session (401 otherwise); the account not disabled; for staff, an
-active device of the same setting (`X-Device-Token`; a tablet only while signed out
-to them) and the setting's opening hours; for support, a manager's running grant;
+In order: a live session (401 otherwise); the account not disabled; for staff and
+support, an active device of the same setting (`X-Device-Token`; a tablet only while
+signed out to them, and not after it was left idle: the session ends) and the
+setting's opening hours (`domain.access.within_staff_hours`: returning a tablet late
+is allowed for a while after closing); for support, a manager's running grant;
 then the role table of `domain.access` for the route's `permission`. Parents get the
 children they are linked to. Every read of a child's data is written to the access log.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +23,6 @@ from adapters.http.errors import Unauthenticated
 from domain import access
 from domain.actor import Actor
 from domain.errors import Forbidden, NotFound
-from domain.opening_hours import is_open
 from projections import identity
 from projections.consent import signed_children
 from projections.devices import DeviceSeen, device_by_token_hash
@@ -36,6 +37,8 @@ TABLET_NOT_HELD = (
 )
 SESSION_REUSE_SECONDS = 1.0
 
+TABLET_IDLE = ("This tablet was left idle, so you were logged out (the policy: log out "
+               "when not in use); log in again.")
 OUTSIDE_HOURS = "The system is only available to staff during the setting's opening hours."
 
 
@@ -56,6 +59,9 @@ class Gatekeeper:
         self.db = services.db
         self.lookups = services.lookups
         self._sessions: dict[str, tuple] = {}
+        settings = services.settings
+        self.after_closing = timedelta(minutes=settings.return_after_closing_minutes)
+        self.tablet_idle = timedelta(minutes=settings.tablet_idle_minutes)
 
     def device(self, token: str) -> DeviceSeen | None:
         from adapters.storage.credentials import token_hash
@@ -143,19 +149,25 @@ class Gatekeeper:
         roles = tuple(json.loads(row[4]))
         actor = Actor(account_id, setting_id, roles)
         granted_until = None
-        if actor.is_staff:
-            actor = self._staff_device(actor, device_token, security)
-            if row[6] is None or not is_open(json.loads(row[6]), row[7], now):
+        if access.uses_setting_equipment(actor):
+            actor, kind = self._staff_device(actor, device_token, security)
+            if kind == "tablet" and now - last_seen >= self.tablet_idle:
+                self.credentials.close_session(token)
+                raise Unauthenticated(TABLET_IDLE)
+            if row[6] is None or not access.within_staff_hours(
+                    permission, json.loads(row[6]), row[7], now, self.after_closing):
                 raise Forbidden(OUTSIDE_HOURS)
-        elif actor.is_support:
-            granted_until = identity.support_until(self.db, setting_id, account_id)
+            if actor.is_support:
+                granted_until = identity.support_until(self.db, setting_id, account_id)
         else:
             children, agreed = self._family(account_id, setting_id)
             actor = Actor(account_id, setting_id, roles, None, children, agreed)
         access.require(actor, permission, support_granted_until=granted_until, now=now)
         return actor
 
-    def _staff_device(self, actor: Actor, device_token: str | None, security: int) -> Actor:
+    def _staff_device(self, actor: Actor, device_token: str | None, security: int
+                      ) -> tuple[Actor, str]:
+        """The actor on a device of their setting they may use, and the device's kind."""
         if not device_token:
             raise Forbidden(DEVICE_MISSING)
         # Kept while the devices view and the security stamp (custody changes made by
@@ -170,7 +182,7 @@ class Gatekeeper:
             raise Forbidden("This device is retired; its token no longer works.")
         if device.kind == "tablet" and device.holder != str(actor.account_id):
             raise Forbidden(TABLET_NOT_HELD)
-        return Actor(actor.account_id, actor.setting_id, actor.roles, device.device_id)
+        return Actor(actor.account_id, actor.setting_id, actor.roles, device.device_id), device.kind
 
 
 def route_permission(handler: Any) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import msgspec
-from litestar import get, post, put
+from litestar import delete, get, post, put
 
 from adapters.bootstrap import Services
 from adapters.http import replies
@@ -56,6 +56,16 @@ def publish_terms(data: NewTerms, actor: Actor, services: Services) -> replies.T
 def sign_agreement(child_id: UUID, data: Signature, actor: Actor, services: Services) -> None:
     """A parent signs the current terms for their child."""
     position = services.app.sign_agreement(child_id, data.terms_version, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@delete("/children/{child_id:uuid}/agreement",
+        opt={"permission": "consent.withdraw", "agreement": False},
+        sync_to_thread=True, status_code=204)
+def withdraw_agreement(child_id: UUID, actor: Actor, services: Services) -> None:
+    """A parent withdraws their agreement: they see nothing of the child until they sign
+    again."""
+    position = services.app.withdraw_agreement(child_id, actor, services.clock())
     services.projections.wait_for(position)
 
 
@@ -119,6 +129,7 @@ ROUTES = [
     read_terms,
     publish_terms,
     sign_agreement,
+    withdraw_agreement,
     set_image_consent,
     read_consent,
     list_reviews,

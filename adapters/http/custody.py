@@ -2,8 +2,10 @@
 
 Signing out and in happen at an office computer (its `X-Device-Token`), by the member
 of staff logged in there, naming the tablet in the path (see `domain.commands.custody`).
-Signing in answers `200 {"photos_on_device": [...]}`: the photos uploaded from the
-tablet that are still on it, so that they can be deleted before it goes on the dock.
+Signing in answers `200 {"photos_on_device": [...], "photos_to_delete": [...]}`: the
+photos uploaded from the tablet that are still on it, each with who must delete it (who
+took it), so that they can be deleted before it goes on the dock. The tablet is still
+accepted back: it must go in the cabinet.
 """
 
 from __future__ import annotations
@@ -59,7 +61,10 @@ def sign_in(device_id: UUID, actor: Actor, services: Services,
     photos, position = services.app.sign_in_device(device_id, on_charger, actor,
                                                    services.clock())
     _custody_changed(services, position)
-    return replies.SignedIn(device_id, on_charger, [str(p) for p in photos])
+    return replies.SignedIn(device_id, on_charger, [str(p["media_id"]) for p in photos], [
+        replies.PhotoToDelete(str(p["media_id"]), p["taken_at"].isoformat(),
+                              str(p["taken_by"]) if p["taken_by"] else None)
+        for p in photos])
 
 
 @post("/devices/{device_id:uuid}/damage", opt={"permission": "device.damage"},

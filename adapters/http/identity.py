@@ -166,6 +166,42 @@ def link_parent(child_id: UUID, data: ParentLink, actor: Actor, services: Servic
     services.projections.wait_for(position)
 
 
+class Reason(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str
+
+
+def _parent_access(change: str, child_id: UUID, account_id: UUID, data: Reason,
+                   actor: Actor, services: Services) -> None:
+    position = services.app.change_parent_access(change, child_id, account_id, data.reason,
+                                                 actor, services.clock())
+    services.credentials.close_all_sessions(account_id)  # its children are read afresh
+    services.projections.wait_for(position)
+
+
+@delete("/children/{child_id:uuid}/parents/{account_id:uuid}",
+        opt={"permission": "child.unlink_parent"}, sync_to_thread=True, status_code=204)
+def unlink_parent(child_id: UUID, account_id: UUID, data: Reason, actor: Actor,
+                  services: Services) -> None:
+    """Unlink a parent from a child (parental responsibility changed): access ends at once."""
+    _parent_access("unlink", child_id, account_id, data, actor, services)
+
+
+@post("/children/{child_id:uuid}/parents/{account_id:uuid}/restriction",
+      opt={"permission": "child.restrict_parent"}, sync_to_thread=True, status_code=204)
+def restrict_parent(child_id: UUID, account_id: UUID, data: Reason, actor: Actor,
+                    services: Services) -> None:
+    """Restrict a linked parent's access to a child (a court order): at once, audited."""
+    _parent_access("restrict", child_id, account_id, data, actor, services)
+
+
+@delete("/children/{child_id:uuid}/parents/{account_id:uuid}/restriction",
+        opt={"permission": "child.restrict_parent"}, sync_to_thread=True, status_code=204)
+def lift_restriction(child_id: UUID, account_id: UUID, data: Reason, actor: Actor,
+                     services: Services) -> None:
+    """Lift a restriction of a parent's access to a child."""
+    _parent_access("lift", child_id, account_id, data, actor, services)
+
+
 @put("/setting/opening-hours", opt={"permission": "setting.opening_hours"},
      sync_to_thread=True, status_code=204)
 def set_opening_hours(data: OpeningHours, actor: Actor, services: Services) -> None:
@@ -221,6 +257,9 @@ ROUTES = [
     list_accounts,
     disable_account,
     link_parent,
+    unlink_parent,
+    restrict_parent,
+    lift_restriction,
     set_opening_hours,
     register_device,
     grant_support_access,

@@ -26,6 +26,7 @@ from domain.commands.journey import ObservationSaved
 from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
 from projections import journey as views
+from projections import media as media_views
 from projections.identity import active_managers
 
 
@@ -118,8 +119,7 @@ def list_children(actor: Actor, services: Services, limit: int | None = None,
                                None if everyone else actor.children,
                                (after[0], after[1]) if after else None, size + 1)
     items = [
-        {**r, **({} if everyone
-                 else {"agreement_signed": UUID(r["child_id"]) in actor.agreed_children})}
+        access.child_as_listed(actor, r)
         for r in rows[:size]
     ]
     more = len(rows) > size
@@ -223,8 +223,9 @@ def moderation_queue(actor: Actor, services: Services, limit: int | None = None,
     approved revision."""
     size = page_limit(limit)
     after = _sort_key(services, "moderation", cursor)
+    rows = views.moderation_page(services.db, actor.setting_id, after, size + 1)
     return page_response(services, "moderation",
-                         views.moderation_page(services.db, actor.setting_id, after, size + 1),
+                         [(key, _with_declarations(services, entry)) for key, entry in rows],
                          size)
 
 
@@ -236,6 +237,14 @@ def _sort_key(services: Services, list_name: str, cursor: str | None) -> str | N
     if not isinstance(after[0], str):
         raise Invalid("The query parameter 'cursor' is not one this service gave.", "cursor")
     return after[0]
+
+
+def _with_declarations(services: Services, entry: str) -> str:
+    """A queue entry with who appears in each of its media, as declared (`null`: nobody
+    has said yet, and approval will be refused until someone does)."""
+    item = json.loads(entry)
+    item["media_children"] = media_views.declarations(services.db, item.get("media") or [])
+    return json.dumps(item)
 
 
 # the journey

@@ -32,7 +32,8 @@ from typing import Any
 from uuid import UUID
 
 import anyio
-from litestar import Request, Response, get, post
+import msgspec
+from litestar import Request, Response, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIMediaType,
@@ -236,6 +237,22 @@ class _Download(Operation):
                          for kind in sorted(ACCEPTED_TYPES)})
 
 
+class Declaration(msgspec.Struct, forbid_unknown_fields=True):
+    children: list[UUID]
+
+
+@put("/media/{media_id:uuid}/children", opt={"permission": "media.declare"},
+     sync_to_thread=True, status_code=204)
+def declare_children(media_id: UUID, data: Declaration, actor: Actor,
+                     services: Services) -> None:
+    """Staff say who appears in a photo or video uploaded without `X-Children` (just the
+    observation's child if only they appear): approval needs it."""
+    position = services.app.declare_media_children(
+        media_id, data.children, child_settings(services.db, data.children), actor,
+        services.clock())
+    services.projections.wait_for(position)
+
+
 @post("/media", opt={"permission": "media.upload"}, request_max_body_size=None,
       status_code=201, operation_class=_RawUpload)
 async def upload_media(request: Request, actor: Actor, services: Services
@@ -345,4 +362,4 @@ def download_media(media_id: UUID, request: Request, actor: Actor,
     return Stream(chunks, status_code=status, media_type=row["content_type"], headers=headers)
 
 
-ROUTES: list[Any] = [upload_media, download_media]
+ROUTES: list[Any] = [upload_media, download_media, declare_children]

@@ -351,10 +351,19 @@ class Incidents(msgspec.Struct):
 # custody
 
 
+class PhotoToDelete(msgspec.Struct):
+    """A photo still on a tablet, and who must delete it (who took it)."""
+
+    media_id: str
+    taken_at: str
+    must_be_deleted_by: str | None
+
+
 class SignedIn(msgspec.Struct):
     device_id: UUID
     on_charger: bool
     photos_on_device: list[str]
+    photos_to_delete: list[PhotoToDelete]
 
 
 class DamageReported(msgspec.Struct):
@@ -373,6 +382,7 @@ class CustodyItem(msgspec.Struct):
     since: str | None
     overdue: bool
     photos_on_device: list[str]
+    photos_to_delete: list[dict[str, Any]]
     sign_outs: list[dict[str, Any]]
 
 

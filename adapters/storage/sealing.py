@@ -1,4 +1,5 @@
-"""The event mapper that seals a child's personal data with that child's key.
+"""The event mapper that seals a child's personal data with that child's key, and an
+account's e-mail and display name with that account's key.
 
 Personal fields (see `domain.personal_data`) are replaced in the stored event by
 an envelope `{"__sealed__": [child_id, purpose, kind, nonce+ciphertext (b64)]}`,
@@ -18,7 +19,13 @@ from cryptography.exceptions import InvalidTag
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 
 from adapters.storage.child_keys import ChildKeys
-from domain.personal_data import ERASED, PERSONAL_FIELDS, key_purpose
+from domain.personal_data import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_KEY,
+    ERASED,
+    PERSONAL_FIELDS,
+    key_purpose,
+)
 
 SEALED = "__sealed__"
 
@@ -32,26 +39,39 @@ class SealingMapper(Mapper):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         state = vars(domain_event)
-        personal = [name for name in PERSONAL_FIELDS if state.get(name) is not None]
-        if not personal:
+        plan = self._plan(state, type(domain_event).__name__)
+        if not plan:
             return super().to_stored_event(domain_event)
-        child_id = state.get("child_id") or state["originator_id"]
-        entry = state.get("entry")
-        entry_kind = entry.get("kind") if isinstance(entry, dict) else state.get("kind")
-        purpose = key_purpose(type(domain_event).__name__, entry_kind)
-        aes = self.keys.cipher(child_id, purpose, create=True)
         sealed = dict(state)
-        aad = f"{child_id}:{purpose}".encode()
-        for name in personal:
-            value = state[name]
-            plain = self.transcoder.encode({"v": value})
-            nonce = os.urandom(12)
-            blob = base64.b64encode(nonce + aes.encrypt(nonce, plain, aad)).decode()
-            kind = "str" if isinstance(value, str) else "other"
-            sealed[name] = {SEALED: [str(child_id), purpose, kind, blob]}
+        for owner_id, purpose, names in plan:
+            aes = self.keys.cipher(owner_id, purpose, create=True)
+            aad = f"{owner_id}:{purpose}".encode()
+            for name in names:
+                value = state[name]
+                plain = self.transcoder.encode({"v": value})
+                nonce = os.urandom(12)
+                blob = base64.b64encode(nonce + aes.encrypt(nonce, plain, aad)).decode()
+                kind = "str" if isinstance(value, str) else "other"
+                sealed[name] = {SEALED: [str(owner_id), purpose, kind, blob]}
         shadow = object.__new__(type(domain_event))
         object.__setattr__(shadow, "__dict__", sealed)
         return super().to_stored_event(shadow)
+
+    @staticmethod
+    def _plan(state: dict, event_name: str) -> list[tuple[Any, str, list[str]]]:
+        """(whose key, which purpose, fields) for each group of personal fields."""
+        plan = []
+        personal = [name for name in PERSONAL_FIELDS if state.get(name) is not None]
+        if personal:
+            child_id = state.get("child_id") or state["originator_id"]
+            entry = state.get("entry")
+            entry_kind = entry.get("kind") if isinstance(entry, dict) else state.get("kind")
+            plan.append((child_id, key_purpose(event_name, entry_kind), personal))
+        adult = [name for name in ACCOUNT_FIELDS if state.get(name) is not None]
+        if adult:
+            plan.append((state.get("account_id") or state["originator_id"], ACCOUNT_KEY,
+                         adult))
+        return plan
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         domain_event = super().to_domain_event(stored_event)

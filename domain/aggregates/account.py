@@ -11,7 +11,7 @@ from zxcvbn import zxcvbn
 
 from domain.actor import PARENT, ROLES, Actor
 from domain.aggregates.base import NurseryAggregate
-from domain.errors import Conflict, Invalid
+from domain.errors import Conflict, Forbidden, Invalid, NotFound
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
@@ -73,6 +73,14 @@ def check_roles(roles: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(roles))
 
 
+def _reason(reason: str) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise Invalid("The field 'reason' must say why (for the audit trail).", "reason")
+    if len(reason) > 1000:
+        raise Invalid("The field 'reason' must be at most 1000 characters.", "reason")
+    return reason.strip()
+
+
 class Account(NurseryAggregate):
     """An account of one setting, holding one or more roles."""
 
@@ -84,6 +92,7 @@ class Account(NurseryAggregate):
         self.display_name = display_name
         self.roles = list(roles)
         self.children: set[UUID] = set()
+        self.restricted: set[UUID] = set()  # linked children a court order keeps from them
         self.disabled = False
 
     @classmethod
@@ -111,10 +120,49 @@ class Account(NurseryAggregate):
                       ) -> None:
         self.children.add(child_id)
 
+    def unlink_child(self, child_id: UUID, reason: str, actor: Actor, at: datetime) -> None:
+        """A manager removes a parent's link to a child (parental responsibility changed),
+        with a reason: the parent loses access to the child at once."""
+        self._check_responsibility_change(child_id, actor)
+        self._child_unlinked(child_id, _reason(reason), actor, at)
+
     @event("ChildUnlinked")
-    def unlink_child(self, child_id: UUID, actor: Actor, at: datetime) -> None:
-        """Remove a parent's link to a child."""
+    def _child_unlinked(self, child_id: UUID, reason: str, actor: Actor, at: datetime
+                        ) -> None:
         self.children.discard(child_id)
+        self.restricted.discard(child_id)
+
+    def restrict_child(self, child_id: UUID, reason: str, actor: Actor, at: datetime) -> None:
+        """A manager restricts a parent's access to a child (a court order), with a reason:
+        the parent stays on record as linked but sees nothing of the child."""
+        self._check_responsibility_change(child_id, actor)
+        if child_id in self.restricted:
+            raise Conflict("This parent's access to this child is already restricted.")
+        self._child_restricted(child_id, _reason(reason), actor, at)
+
+    @event("ChildRestricted")
+    def _child_restricted(self, child_id: UUID, reason: str, actor: Actor, at: datetime
+                          ) -> None:
+        self.restricted.add(child_id)
+
+    def lift_restriction(self, child_id: UUID, reason: str, actor: Actor, at: datetime
+                         ) -> None:
+        """A manager lifts a restriction (the order ended), with a reason."""
+        self._check_responsibility_change(child_id, actor)
+        if child_id not in self.restricted:
+            raise Conflict("This parent's access to this child is not restricted.")
+        self._restriction_lifted(child_id, _reason(reason), actor, at)
+
+    @event("RestrictionLifted")
+    def _restriction_lifted(self, child_id: UUID, reason: str, actor: Actor, at: datetime
+                            ) -> None:
+        self.restricted.discard(child_id)
+
+    def _check_responsibility_change(self, child_id: UUID, actor: Actor) -> None:
+        if not actor.is_manager:
+            raise Forbidden("Only a manager changes a parent's access to a child.")
+        if actor.setting_id != self.setting_id or child_id not in self.children:
+            raise NotFound("This parent is not linked to this child.")
 
     def disable(self, actor: Actor, at: datetime) -> None:
         """Disable the account: its tokens stop working at once."""

@@ -90,6 +90,20 @@ class ChildConsent(NurseryAggregate):
             {"parent_id": parent_id, "terms_version": terms_version, "signed_at": at}
         )
 
+    def withdraw_agreement(self, parent_id: UUID, actor: Actor, at: datetime) -> None:
+        """The parent withdraws their agreement for this child: every signature of theirs
+        stops counting, and they see nothing of the child until they sign again."""
+        if actor.account_id != parent_id:
+            raise Forbidden("Only the parent who signed may withdraw their agreement.")
+        if not self.signed_versions(parent_id):
+            raise Conflict("You have not signed the agreement for this child, so there is "
+                           "nothing to withdraw.")
+        self._agreement_withdrawn(parent_id, actor, at)
+
+    @event("AgreementWithdrawn")
+    def _agreement_withdrawn(self, parent_id: UUID, actor: Actor, at: datetime) -> None:
+        self.agreements = [a for a in self.agreements if a["parent_id"] != parent_id]
+
     # image consent
 
     def set_image_consent(self, allowed: bool, parent_id: UUID, current_version: int,

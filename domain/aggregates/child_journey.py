@@ -3,7 +3,8 @@ their revisions, moderation, comments, assessments, leaving.
 
 An observation belongs to the journey of the child it was submitted for; a group
 observation (other children who took part) is projected into each tagged child's
-journey by the read model, but lives here, once. Comments live in the journey of the
+journey by the read model, but lives here, once; `shown_in_journey` says which of its
+fields the other children's journeys show. Comments live in the journey of the
 child in whose journey they were written, so each family sees only its own.
 
 Revisions count from 1. A revision is `pending` until a manager approves or rejects
@@ -52,6 +53,22 @@ WARNINGS = {
 }
 
 CONTENT_FIELDS = ("observed_on", "text", "framework", "media", "children", "next_steps")
+ABOUT_ONE_CHILD = ("next_steps",)
+
+
+def shown_in_journey(content: dict[str, Any], journey_child: Any, owner: Any
+                     ) -> dict[str, Any]:
+    """What of an observation's content a child's journey shows.
+
+    A group observation's shared moment (its text, framework references and photos,
+    subject to image consent) appears in each tagged child's journey; what is about
+    the child it was written for (`ABOUT_ONE_CHILD`: next steps; assessments and
+    comments live in each child's own journey already) appears only in that child's.
+    """
+    if str(journey_child) == str(owner):
+        return content
+    return {name: None if name in ABOUT_ONE_CHILD else value
+            for name, value in content.items()}
 
 
 @dataclass
@@ -351,13 +368,16 @@ class ChildJourney(NurseryAggregate):
     # moderation
 
     def approve(self, observation_id: UUID, revision: int, managers_in_setting: int,
-                shows_children: dict[UUID, list[UUID]], actor: Actor, at: datetime) -> None:
+                shows_children: dict[UUID, list[UUID] | None], actor: Actor,
+                at: datetime) -> None:
         """A manager approves the latest pending revision (four-eyes when possible).
 
         A manager may not approve an observation they wrote (or a revision they wrote)
         while the setting has another manager. `shows_children` (media id -> children
-        shown) is recorded so the views know whose consent each photo depends on; the
-        command checks image consent before calling this.
+        shown, None while nobody has declared who appears) is recorded so the views know
+        whose consent each photo depends on; a photo or video whose children are not
+        declared cannot be approved (image consent could not be checked); the command
+        checks image consent before calling this.
         """
         self._require_manager(actor)
         observation = self.observation(observation_id)
@@ -366,7 +386,14 @@ class ChildJourney(NurseryAggregate):
                 and managers_in_setting > 1:
             raise Forbidden("You wrote this observation: another manager of the setting "
                             "must approve it (four-eyes rule).")
-        shown = {str(m): [str(c) for c in shows_children.get(m, [])] for m in pending.media}
+        undeclared = [m for m in pending.media if shows_children.get(m) is None]
+        if undeclared:
+            raise Conflict(
+                f"Nobody has said who appears in the media {undeclared[0]}, so image consent "
+                "cannot be checked: declare it with PUT /media/{media_id}/children (name "
+                "just this child if only they appear) before approving."
+            )
+        shown = {str(m): [str(c) for c in shows_children.get(m) or []] for m in pending.media}
         self._revision_approved(observation_id, pending.number, shown, actor, at)
 
     @event("RevisionApproved")

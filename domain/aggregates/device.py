@@ -44,6 +44,8 @@ DAMAGE_KINDS = (
 )
 STATUS_AFTER_DAMAGE = {"loss": LOST, "theft": STOLEN}
 MAX_DESCRIPTION = 2000
+PHOTO_DELETED_BY = ("Only the member of staff holding this tablet, using the tablet, or a "
+                    "manager records a photo deleted from it.")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Device(NurseryAggregate):
         self.held_since: datetime | None = None
         self.custody: list[CustodyPeriod] = []
         self.photos: dict[UUID, datetime] = {}
+        self.photo_takers: dict[UUID, UUID] = {}
         self.deleted_photos: set[UUID] = set()
         self.damage_reports: dict[UUID, UUID | None] = {}
 
@@ -138,22 +141,26 @@ class Device(NurseryAggregate):
         self.held_since = at
         self.custody.append(CustodyPeriod(actor.account_id, at))
 
-    def sign_in(self, on_charger: bool, actor: Actor, at: datetime) -> list[UUID]:
+    def sign_in(self, on_charger: bool, actor: Actor, at: datetime,
+                opening: tuple[str, dict[str, list[str]]] | None = None) -> list[UUID]:
         """Sign this tablet back into the office (its holder, or a manager).
 
-        Returns the photos still on it, which must be deleted from it.
+        With the setting's `opening` (timezone, hours), a return after closing time or
+        on a later day is recorded as late. Returns the photos still on it, which must
+        be deleted from it.
         """
         if self.holder_account_id is None:
             raise Conflict("This tablet is not signed out, so it cannot be signed in.")
         if self.holder_account_id != actor.account_id and not actor.is_manager:
             raise Forbidden("Only the member of staff who signed this tablet out, or a "
                             "manager, may sign it back in.")
-        self._signed_in(on_charger, self.holder_account_id, actor, at)
+        late = opening is not None and self.overdue(at, *opening)
+        self._signed_in(on_charger, self.holder_account_id, actor, at, late)
         return self.photos_on_device
 
     @event("SignedIn")
     def _signed_in(self, on_charger: bool, holder_account_id: UUID, actor: Actor,
-                   at: datetime) -> None:
+                   at: datetime, late: bool = False) -> None:
         self._end_custody(at)
 
     def _end_custody(self, at: datetime) -> None:
@@ -217,21 +224,31 @@ class Device(NurseryAggregate):
     @event("PhotoCaptured")
     def _photo_captured(self, media_id: UUID, actor: Actor, at: datetime) -> None:
         self.photos[media_id] = at
+        self.photo_takers[media_id] = actor.account_id
 
     def photo_deleted(self, media_id: UUID, actor: Actor, at: datetime) -> bool:
         """Record that a photo has been deleted from this tablet.
 
-        Saying so again is harmless (returns False, records nothing); a photo never
-        taken on this device is NotFound.
+        Only the member of staff holding the tablet, using it, or a manager says so
+        (`may_record_deleted`); the event records who. Saying so again is harmless
+        (returns False, records nothing); a photo never taken on this device is NotFound.
         """
-        if not actor.is_staff:
-            raise Forbidden("Only staff of the setting record photos deleted from devices.")
+        if not self.may_record_deleted(actor):
+            raise Forbidden(PHOTO_DELETED_BY)
         if media_id in self.deleted_photos:
             return False
         if media_id not in self.photos:
             raise NotFound("No such photo was uploaded from this device.")
         self._photo_deleted(media_id, actor, at)
         return True
+
+    def may_record_deleted(self, actor: Actor) -> bool:
+        """Whether the actor may record a photo deleted from this tablet: its holder on
+        the tablet itself (where the deleting happens), or a manager."""
+        if not actor.is_staff or actor.setting_id != self.setting_id:
+            return False
+        return actor.is_manager or (actor.account_id == self.holder_account_id
+                                    and actor.device_id == self.id)
 
     @event("PhotoDeleted")
     def _photo_deleted(self, media_id: UUID, actor: Actor, at: datetime) -> None:
@@ -263,6 +280,12 @@ class Device(NurseryAggregate):
     @event("TokenReissued")
     def _token_reissued(self, token_hash: str, actor: Actor, at: datetime) -> None:
         self.token_hash = token_hash
+
+    def photos_to_delete(self) -> list[dict]:
+        """Each photo still on this tablet with who must delete it: the member of staff
+        who took it (the staff agreement: delete photos once they are uploaded)."""
+        return [{"media_id": m, "taken_by": self.photo_takers.get(m), "taken_at": self.photos[m]}
+                for m in self.photos_on_device]
 
     @property
     def photos_on_device(self) -> list[UUID]:

@@ -14,12 +14,17 @@ from eventsourcing.domain import event
 
 from domain.actor import Actor
 from domain.aggregates.base import NurseryAggregate
-from domain.errors import Invalid
+from domain.errors import Conflict, Forbidden, Invalid
 
 PHOTO = "photo"
 VIDEO = "video"
 KINDS = (PHOTO, VIDEO)
 SHA256_HEX = 64
+
+
+def unknown_media(media_id: UUID) -> str:
+    """The one answer for media an actor may not use, whether it exists or not."""
+    return f"The media {media_id} is unknown: upload it with POST /media first."
 
 
 class Media(NurseryAggregate):
@@ -40,6 +45,8 @@ class Media(NurseryAggregate):
         self.uploaded_by = uploaded_by
         self.uploaded_at = at
         self.observations: list[UUID] = []
+        # whether someone has said who appears (X-Children at upload, or later)
+        self.declared = bool(children)
 
     @classmethod
     def upload(cls, media_id: UUID, kind: str, content_type: str, size: int, sha256: str,
@@ -58,9 +65,36 @@ class Media(NurseryAggregate):
                    device_id=actor.device_id, captured_at=captured_at,
                    uploaded_by=actor.account_id, actor=actor, at=at)
 
+    def declare_children(self, children: list[UUID], actor: Actor, at: datetime) -> None:
+        """Staff of the setting say who appears in a photo or video uploaded without
+        naming anyone (naming just the observation's child: "only this child"; none: no
+        child at all). Approval needs this declaration (image consent is checked on it);
+        once made it stands."""
+        if actor.setting_id != self.setting_id:
+            raise Invalid(unknown_media(self.id), "media")
+        if not actor.is_staff:
+            raise Forbidden("Staff declare who appears in a photo or video.")
+        if self.declared:
+            raise Conflict("Who appears in this photo or video has already been declared.")
+        self._children_declared(list(dict.fromkeys(children)), actor, at)
+
+    @event("ChildrenDeclared")
+    def _children_declared(self, children: list[UUID], actor: Actor, at: datetime) -> None:
+        self.children = list(children)
+        self.declared = True
+
+    def check_attachable(self, observation_id: UUID, actor: Actor) -> None:
+        """Only the uploader attaches their photo or video to an observation; media an
+        observation already uses stay usable by whoever revises it. Anything else reads
+        as unknown (the same answer as a media id that does not exist)."""
+        if actor.setting_id != self.setting_id or (
+                actor.account_id != self.uploaded_by and observation_id not in self.observations):
+            raise Invalid(unknown_media(self.id), "media")
+
     def attach(self, observation_id: UUID, child_ids: list[UUID], actor: Actor,
                at: datetime) -> None:
         """Record that an observation of these children uses this media (once)."""
+        self.check_attachable(observation_id, actor)
         if observation_id in self.observations:
             return
         self._attached(observation_id, list(dict.fromkeys(child_ids)), actor, at)

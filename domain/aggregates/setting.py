@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -11,6 +11,8 @@ from domain.actor import Actor
 from domain.aggregates.base import NurseryAggregate
 from domain.errors import Invalid
 from domain.opening_hours import check_hours, check_timezone
+
+SUPPORT_GRANT_HOURS = 72
 
 
 class Setting(NurseryAggregate):
@@ -45,11 +47,16 @@ class Setting(NurseryAggregate):
 
     def grant_support_access(self, account_id: UUID, until: datetime, actor: Actor,
                              at: datetime) -> None:
-        """Let a support account read (never write) until a time in the future."""
+        """Let a support account read (never write) until a time in the future, at most
+        `SUPPORT_GRANT_HOURS` from now; a grant is renewed by granting again."""
         if until.tzinfo is None:
             raise Invalid("The field 'until' must be a time with an offset.", "until")
         if until <= at:
             raise Invalid("The field 'until' must be in the future.", "until")
+        if until - at > timedelta(hours=SUPPORT_GRANT_HOURS):
+            raise Invalid(f"The field 'until' must be at most {SUPPORT_GRANT_HOURS} hours "
+                          "from now: support access is granted for a limited time and "
+                          "renewed by granting it again.", "until")
         self._support_access_granted(account_id, until, actor, at)
 
     @event("SupportAccessGranted")

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 from domain.actor import Actor
 from domain.aggregates.device import COMPUTER, Device
+from domain.aggregates.setting import Setting
 from domain.commands.base import Commands
 from domain.errors import Forbidden, NotFound
 
@@ -49,12 +50,15 @@ class CustodyCommands(Commands):
         return self._save(device)
 
     def sign_in_device(self, device_id: UUID, on_charger: bool, actor: Actor,
-                       at: datetime) -> tuple[list[UUID], int]:
-        """Sign a tablet back in (its holder or a manager); the photos still on it."""
+                       at: datetime) -> tuple[list[dict], int]:
+        """Sign a tablet back in (its holder or a manager); the photos still on it, each
+        with who must delete it (`Device.photos_to_delete`)."""
         device = self._device_of_setting(device_id, actor)
         self._require_office_computer(actor)
-        photos = device.sign_in(on_charger, actor, at)
-        return photos, self._save(device)
+        setting = self._find(actor.setting_id, Setting)
+        device.sign_in(on_charger, actor, at,
+                       (setting.timezone, setting.hours) if setting is not None else None)
+        return device.photos_to_delete(), self._save(device)
 
     def report_device_damage(self, device_id: UUID, kind: str, description: str,
                              deliberate: bool, actor: Actor, at: datetime,

@@ -106,3 +106,12 @@ class IdentityCommands(Commands):
         account = self.account_of_setting(account_id, actor)
         account.link_child(child_id, relationship, actor, at)
         return self._save(account)
+
+    def change_parent_access(self, change: str, child_id: UUID, account_id: UUID, reason: str,
+                             actor: Actor, at: datetime) -> int:
+        """A manager unlinks a parent from a child (`unlink`), restricts their access
+        (`restrict`, a court order) or lifts a restriction (`lift`), with a reason."""
+        account = self.account_of_setting(account_id, actor)
+        {"unlink": account.unlink_child, "restrict": account.restrict_child,
+         "lift": account.lift_restriction}[change](child_id, reason, actor, at)
+        return self._save(account)

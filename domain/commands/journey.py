@@ -194,7 +194,8 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         warnings = [{"code": code, "detail": WARNINGS[code]} for code in codes]
         if not actor.is_staff or not revision.media:
             return warnings
-        shown = {c for cs in self._children_in_media(revision.media).values() for c in cs}
+        shown = {c for cs in self._children_in_media(revision.media).values()
+                 for c in cs or []}
         allowed = self.image_consent_of(shown)
         sentences: list[str] = []
         for journey_child in [child_id, *revision.children]:
@@ -232,20 +233,21 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         return self.media_for_observation(revision.media, observation_id,
                                           [child_id, *revision.children], actor, at)
 
-    def _children_in_media(self, media_ids: list[UUID]) -> dict[UUID, list[UUID]]:
-        """Who appears in each photo or video (as recorded at upload)."""
+    def _children_in_media(self, media_ids: list[UUID]) -> dict[UUID, list[UUID] | None]:
+        """Who appears in each photo or video, as declared (None: nobody has said yet)."""
         if not media_ids:
             return {}
-        shows: dict[UUID, list[UUID]] = {}
+        shows: dict[UUID, list[UUID] | None] = {}
         for media_id in media_ids:
             media = self._find(media_id, Media)
-            shows[media_id] = list(media.children) if media is not None else []
+            shows[media_id] = list(media.children) if media is not None and media.declared \
+                else None
         return shows
 
     def _check_image_consent(self, journey_children: set[UUID],
-                             shows: dict[UUID, list[UUID]]) -> None:
+                             shows: dict[UUID, list[UUID] | None]) -> None:
         """409 unless every other child shown in the media has image consent."""
-        shown = {c for children in shows.values() for c in children}
+        shown = {c for children in shows.values() for c in children or []}
         if not shown:
             return
         allowed = self.image_consent_of(shown)

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from uuid import UUID
 
+from domain import access
 from domain.actor import Actor
 from domain.aggregates.device import TABLET, Device
-from domain.aggregates.media import Media
+from domain.aggregates.media import Media, unknown_media
 from domain.commands.base import Commands
 from domain.errors import Forbidden, Invalid
 
@@ -31,6 +32,7 @@ class MediaCommands(Commands):
         checked = list(dict.fromkeys(children))
         if not actor.is_staff and not actor.is_parent:
             raise Forbidden("Only staff and parents upload photos and videos.")
+        access.require_signed_parent(actor, [c for c in checked if c in actor.children])
         for child_id in checked:
             ours = child_settings.get(child_id) == actor.setting_id
             if actor.is_parent and not (ours and child_id in actor.children):
@@ -56,19 +58,28 @@ class MediaCommands(Commands):
             return self._save(media, device)
         return self._save(media)
 
-    def check_media_usable(self, media_ids: Iterable[UUID], setting_id: UUID,
-                           actor: Actor | None = None) -> list[Media]:
-        """The media an observation may reference, or Invalid naming the first that is
-        unknown, of another setting or not uploaded yet; a parent may use only their own."""
+    def declare_media_children(self, media_id: UUID, children: Iterable[UUID],
+                               child_settings: Mapping[UUID, UUID], actor: Actor,
+                               at: datetime) -> int:
+        """Staff say who appears in a photo or video uploaded without `X-Children`."""
+        media = self._find(media_id, Media)
+        if media is None:
+            raise Invalid(unknown_media(media_id), "media")
+        checked = self.check_media_children(children, child_settings, actor)
+        media.declare_children(checked, actor, at)
+        return self._save(media)
+
+    def check_media_usable(self, media_ids: Iterable[UUID], observation_id: UUID,
+                           actor: Actor) -> list[Media]:
+        """The media this observation may reference, or Invalid naming the first that is
+        unknown, of another setting, or someone else's upload not yet in this observation
+        (`Media.check_attachable`: only the uploader attaches)."""
         found: list[Media] = []
         for media_id in dict.fromkeys(media_ids):
             media = self._find(media_id, Media)
-            theirs = actor is None or not actor.is_parent \
-                or (media is not None and media.uploaded_by == actor.account_id)
-            if media is None or media.setting_id != setting_id or not theirs:
-                # one answer whether the media is another family's or does not exist
-                raise Invalid(f"The media {media_id} is unknown: upload it with POST /media "
-                              "first.", "media")
+            if media is None:
+                raise Invalid(unknown_media(media_id), "media")
+            media.check_attachable(observation_id, actor)
             found.append(media)
         return found
 
@@ -77,7 +88,7 @@ class MediaCommands(Commands):
                               ) -> list[Media]:
         """The media, checked and marked as used by the observation; the caller saves them
         in the same `_save` as the observation."""
-        media = self.check_media_usable(media_ids, actor.setting_id, actor)
+        media = self.check_media_usable(media_ids, observation_id, actor)
         for item in media:
             item.attach(observation_id, list(child_ids), actor, at)
         return media

@@ -265,11 +265,21 @@ def test_photos_uploaded_from_the_tablet_are_listed_at_sign_in_until_deleted(nur
                             headers=on_tablet(alice, tablet))
     assert r.status_code == 204
     r = sign_in(nursery, alice, tablet)
-    assert r.status_code == 200
+    assert r.status_code == 200  # accepted with a photo still on it, which it names
     assert r.json()["photos_on_device"] == [uploads[1]]
-    assert row_of(custody(nursery), tablet)["photos_on_device"] == [uploads[1]]
+    assert [(p["media_id"], p["must_be_deleted_by"]) for p in r.json()["photos_to_delete"]
+            ] == [(uploads[1], alice.account_id)]
+    row = row_of(custody(nursery), tablet)
+    assert row["photos_on_device"] == [uploads[1]]
+    assert [(p["media_id"], p["must_be_deleted_by"], p["name"])
+            for p in row["photos_to_delete"]] == [(uploads[1], alice.account_id, "Alice")]
+    # signed back in, the tablet is held by no one: only a manager records the deletion
     r = nursery.client.post(f"/devices/{tablet['device_id']}/photos/{uploads[1]}/deleted",
                             headers=alice.headers)
+    assert r.status_code == 403
+    assert "holding this tablet" in r.json()["detail"]
+    r = nursery.client.post(f"/devices/{tablet['device_id']}/photos/{uploads[1]}/deleted",
+                            headers=nursery.manager.headers)
     assert r.status_code == 204
     assert row_of(custody(nursery), tablet)["photos_on_device"] == []
     assert sign_out(nursery, alice, tablet).status_code == 204

@@ -95,7 +95,7 @@ class Custody(RuleBasedStateMachine):
             assert not actor.is_manager
             return
         assert self.holder[tablet] in (actor.account_id,) or actor.is_manager
-        assert photos == self.photos[tablet]
+        assert [p["media_id"] for p in photos] == self.photos[tablet]
         self.holder[tablet] = None
 
     @rule(who=people, which=devices, kind=st.sampled_from(DAMAGE_KINDS),
@@ -132,11 +132,18 @@ class Custody(RuleBasedStateMachine):
         tablet = self.tablets[which]
         on_it = self.photos[tablet]
         media_id = on_it[pick % len(on_it)] if on_it else uuid4()
+        actor = self.staff[who]
+        if actor.account_id == self.holder[tablet]:  # the holder, on the tablet
+            actor = Actor(actor.account_id, actor.setting_id, actor.roles, tablet)
         try:
-            self.app.record_photo_deleted(tablet, media_id, self.staff[who], self.tick())
+            self.app.record_photo_deleted(tablet, media_id, actor, self.tick())
+        except Forbidden:
+            assert not actor.is_manager and actor.account_id != self.holder[tablet]
+            return
         except NotFound:
             assert not on_it
             return
+        assert actor.is_manager or actor.account_id == self.holder[tablet]
         on_it.remove(media_id)
 
     @rule(hours=st.integers(1, 30))

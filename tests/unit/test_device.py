@@ -119,6 +119,7 @@ def test_damage_input_is_checked_and_names_the_field():
 def test_photos_stay_on_the_device_until_reported_deleted():
     device, alice = tablet(), staff()
     device.sign_out(alice, T0)
+    alice = Actor(alice.account_id, SETTING, alice.roles, device.id)  # on the tablet
     first, second = uuid4(), uuid4()
     device.record_photo(first, alice, T0 + timedelta(minutes=1))
     device.record_photo(second, alice, T0 + timedelta(minutes=2))
@@ -203,3 +204,21 @@ def test_a_new_token_only_from_a_manager_or_the_operator_and_not_for_a_retired_d
     device.retire(MANAGER, T0)
     with pytest.raises(Conflict, match="retired"):
         device.issue_new_token("hash-late", MANAGER, T0)
+
+def test_only_the_holder_on_the_tablet_or_a_manager_records_a_photo_deleted():
+    device, alice, bob = tablet(), staff(), staff()
+    device.sign_out(alice, T0)
+    on_tablet = Actor(alice.account_id, SETTING, alice.roles, device.id)
+    photos = [uuid4(), uuid4(), uuid4()]
+    for n, media_id in enumerate(photos):
+        device.record_photo(media_id, on_tablet, T0 + timedelta(minutes=n))
+    with pytest.raises(Forbidden, match="holding this tablet"):
+        device.photo_deleted(photos[0], bob, T0 + timedelta(minutes=5))
+    with pytest.raises(Forbidden):  # the holder, but not on the tablet
+        device.photo_deleted(photos[0], alice, T0 + timedelta(minutes=5))
+    assert device.photo_deleted(photos[0], on_tablet, T0 + timedelta(minutes=6)) is True
+    assert device.photo_deleted(photos[1], MANAGER, T0 + timedelta(minutes=7)) is True
+    device.sign_in(True, alice, T0 + timedelta(hours=1))
+    with pytest.raises(Forbidden):  # signed back in: only a manager now
+        device.photo_deleted(photos[2], on_tablet, T0 + timedelta(hours=2))
+    assert device.photos_on_device == [photos[2]]

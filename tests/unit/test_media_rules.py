@@ -11,7 +11,7 @@ from domain.access import require_media_visible
 from domain.actor import Actor
 from domain.aggregates.media import Media
 from domain.commands.media import MediaCommands
-from domain.errors import Invalid, NotFound
+from domain.errors import Forbidden, Invalid, NotFound
 
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 SETTING = uuid4()
@@ -41,7 +41,7 @@ def test_an_empty_upload_is_refused():
 
 
 def test_parents_name_only_their_own_child():
-    parent = person("parent", children=[CHILD])
+    parent = person("parent", children=[CHILD], agreed=[CHILD])
     settings = {CHILD: SETTING, OTHER_CHILD: SETTING}
     assert MediaCommands.check_media_children([CHILD], settings, parent) == [CHILD]
     # another family's child and an id that exists nowhere get one answer (issue 16 F7)
@@ -55,6 +55,14 @@ def test_parents_name_only_their_own_child():
         MediaCommands.check_media_children([uuid4()], settings, person("practitioner"))
     with pytest.raises(Invalid):
         MediaCommands.check_media_children([CHILD], {CHILD: uuid4()}, person("manager"))
+
+
+def test_a_parent_uploads_only_after_signing_the_agreement():
+    unsigned = person("parent", children=[CHILD])
+    settings = {CHILD: SETTING}
+    for children in ([CHILD], []):
+        with pytest.raises(Forbidden, match="agreement"):
+            MediaCommands.check_media_children(children, settings, unsigned)
 
 
 def test_before_use_only_the_uploader_and_managers_download():
