@@ -88,7 +88,9 @@ PERMISSIONS: dict[str, Permission] = {
     "moderation.queue": _r(MANAGER),
     "comment.add": _w(MANAGER, PRACTITIONER, PARENT),
     "comment.remove": _w(MANAGER),
+    "comment.moderate": _w(MANAGER),
     "assessment.record": _w(MANAGER, PRACTITIONER),
+    "assessment.moderate": _w(MANAGER),
     # daily diary
     "diary.read": _r(*EVERYONE),
     "diary.record": _w(MANAGER, PRACTITIONER),

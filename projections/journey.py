@@ -156,9 +156,29 @@ class JourneyViews(Projection):
             recorded_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS assessments_by_child ON journey_assessments "
         "(child_id, recorded_at)",
+        """CREATE TABLE IF NOT EXISTS comments_waiting (
+            comment_id TEXT PRIMARY KEY,
+            child_id TEXT NOT NULL,
+            observation_id TEXT NOT NULL,
+            setting_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author_role TEXT NOT NULL,
+            text TEXT NOT NULL,
+            at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS comments_waiting_by_setting ON comments_waiting "
+        "(setting_id, at)",
+        """CREATE TABLE IF NOT EXISTS assessments_moderation (
+            assessment_id TEXT PRIMARY KEY,
+            child_id TEXT NOT NULL,
+            setting_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT)""",
+        "CREATE INDEX IF NOT EXISTS assessments_moderation_by_setting ON "
+        "assessments_moderation (setting_id, status)",
     )
     tables = ("children_view", "journey_observations", "journey_revisions", "journey_staff",
-              "journey_parent", "journey_comments", "moderation_queue", "journey_assessments")
+              "journey_parent", "journey_comments", "moderation_queue", "journey_assessments",
+              "comments_waiting", "assessments_moderation")
 
     # children
 
@@ -262,7 +282,7 @@ class JourneyViews(Projection):
     def removed(self, event: Any, tx: Any) -> None:
         observation_id = str(event.observation_id)
         for table in ("journey_staff", "journey_parent", "journey_comments",
-                      "moderation_queue", "journey_revisions"):
+                      "comments_waiting", "moderation_queue", "journey_revisions"):
             tx.execute(f"DELETE FROM {table} WHERE observation_id = ?", (observation_id,))
         tx.execute("UPDATE journey_observations SET removed = 1, staff_children = '[]', "
                    "parent_children = '[]' WHERE observation_id = ?", (observation_id,))
@@ -271,21 +291,36 @@ class JourneyViews(Projection):
 
     @handles("ChildJourney.CommentAdded")
     def comment_added(self, event: Any, tx: Any) -> None:
+        """A comment goes into the journey, or (pending) waits for a manager."""
         observation_id = str(event.observation_id)
         roles = list(event.actor.roles)
+        table = "comments_waiting" if getattr(event, "pending", False) else "journey_comments"
         tx.execute(
-            "INSERT INTO journey_comments (comment_id, child_id, observation_id, setting_id, "
+            f"INSERT INTO {table} (comment_id, child_id, observation_id, setting_id, "
             "author_id, author_role, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (comment_id) DO NOTHING",
             (str(event.comment_id), str(event.originator_id), observation_id,
              _setting_of(tx, event.originator_id), str(event.actor.account_id),
              _main_role(roles), event.text, event.timestamp.isoformat()),
         )
-        self._render(tx, observation_id)
+        if table == "journey_comments":
+            self._render(tx, observation_id)
+
+    @handles("ChildJourney.CommentApproved")
+    def comment_approved(self, event: Any, tx: Any) -> None:
+        columns = "comment_id, child_id, observation_id, setting_id, author_id, author_role, " \
+                  "text, at"
+        tx.execute(f"INSERT INTO journey_comments ({columns}) SELECT {columns} "
+                   "FROM comments_waiting WHERE comment_id = ? "
+                   "ON CONFLICT (comment_id) DO NOTHING", (str(event.comment_id),))
+        tx.execute("DELETE FROM comments_waiting WHERE comment_id = ?",
+                   (str(event.comment_id),))
+        self._render(tx, str(event.observation_id))
 
     @handles("ChildJourney.CommentRemoved")
     def comment_removed(self, event: Any, tx: Any) -> None:
-        tx.execute("DELETE FROM journey_comments WHERE comment_id = ?", (str(event.comment_id),))
+        for table in ("journey_comments", "comments_waiting"):
+            tx.execute(f"DELETE FROM {table} WHERE comment_id = ?", (str(event.comment_id),))
         self._render(tx, str(event.observation_id))
 
     # assessments
@@ -301,6 +336,23 @@ class JourneyViews(Projection):
              dumps(event.judgements), event.summary, str(event.actor.account_id),
              event.timestamp.isoformat()),
         )
+        if getattr(event, "pending", False):
+            tx.execute(
+                "INSERT INTO assessments_moderation (assessment_id, child_id, setting_id, "
+                "status, reason) VALUES (?, ?, ?, ?, NULL) ON CONFLICT (assessment_id) "
+                "DO NOTHING", (str(event.assessment_id), str(event.originator_id),
+                               _setting_of(tx, event.originator_id), PENDING))
+
+    @handles("ChildJourney.AssessmentApproved")
+    def assessment_approved(self, event: Any, tx: Any) -> None:
+        tx.execute("DELETE FROM assessments_moderation WHERE assessment_id = ?",
+                   (str(event.assessment_id),))
+
+    @handles("ChildJourney.AssessmentRejected")
+    def assessment_rejected(self, event: Any, tx: Any) -> None:
+        tx.execute("UPDATE assessments_moderation SET status = ?, reason = ? "
+                   "WHERE assessment_id = ?",
+                   (REJECTED, event.reason, str(event.assessment_id)))
 
     # rendering
 
@@ -664,20 +716,6 @@ def moderation_page(db: Database, setting_id: UUID, after: str | None, limit: in
                     "ORDER BY sort_key LIMIT ?", (*params, limit))
 
 
-def assessments_page(db: Database, child_id: UUID, after: str | None, limit: int
-                     ) -> list[dict]:
-    """The child's assessments, newest first, after the `recorded_at|assessment_id` key."""
-    where = "child_id = ?" + (" AND recorded_at || '|' || assessment_id < ?" if after else "")
-    params = (str(child_id), after) if after else (str(child_id),)
-    rows = db.query(
-        "SELECT assessment_id, period, kind, judgements, summary, author_id, recorded_at "
-        f"FROM journey_assessments WHERE {where} "
-        "ORDER BY recorded_at DESC, assessment_id DESC LIMIT ?", (*params, limit))
-    return [{"assessment_id": r[0], "period": r[1], "kind": r[2],
-             "judgements": json.loads(r[3]), "summary": r[4], "author_id": r[5],
-             "recorded_at": r[6]} for r in rows]
-
-
 def rooms_of_setting(db: Any, setting_id: Any) -> list[tuple[str, int]]:
     """(room, children in it) for the rooms of the setting's children who have not left."""
     return [(r[0], int(r[1])) for r in db.query(
@@ -693,3 +731,49 @@ def is_room(db: Any, setting_id: Any, room: str) -> bool:
 
 def _marks(values: list) -> str:
     return ",".join("?" for _ in values)
+
+
+def comments_waiting(db: Any, setting_id: Any, after: str | None, limit: int) -> list[tuple]:
+    """A page of the setting's comments waiting for a manager, oldest first:
+    (sort key, item) rows."""
+    where = "setting_id = ?" + (" AND at || '|' || comment_id > ?" if after else "")
+    params: tuple = (str(setting_id), after, limit) if after else (str(setting_id), limit)
+    rows = db.query(
+        "SELECT comment_id, child_id, observation_id, author_id, author_role, text, at "
+        f"FROM comments_waiting WHERE {where} ORDER BY at, comment_id LIMIT ?", params)
+    return [(f"{r[6]}|{r[0]}", {"comment_id": r[0], "child_id": r[1], "observation_id": r[2],
+                                "author": {"account_id": r[3], "role": r[4]}, "text": r[5],
+                                "at": r[6]}) for r in rows]
+
+
+def assessments_of(db: Any, child_id: Any, after: str | None, limit: int,
+                   approved_only: bool) -> list[dict]:
+    """A page of a child's assessments, newest first, each with its moderation `status`
+    (and the rejection `reason`); `approved_only` for families."""
+    where = "a.child_id = ?" + (" AND a.recorded_at || '|' || a.assessment_id < ?"
+                                if after else "")
+    if approved_only:
+        where += " AND m.assessment_id IS NULL"
+    params: tuple = (str(child_id), after, limit) if after else (str(child_id), limit)
+    rows = db.query(
+        "SELECT a.assessment_id, a.period, a.kind, a.judgements, a.summary, a.author_id, "
+        "a.recorded_at, m.status, m.reason FROM journey_assessments a "
+        "LEFT JOIN assessments_moderation m ON m.assessment_id = a.assessment_id "
+        f"WHERE {where} ORDER BY a.recorded_at DESC, a.assessment_id DESC LIMIT ?", params)
+    return [{"assessment_id": r[0], "period": r[1], "kind": r[2],
+             "judgements": json.loads(r[3]), "summary": r[4], "author_id": r[5],
+             "recorded_at": r[6], "status": r[7] or APPROVED,
+             **({"reason": r[8]} if r[7] == REJECTED else {})} for r in rows]
+
+
+def assessments_waiting(db: Any, setting_id: Any) -> list[dict]:
+    """The setting's assessments waiting for a manager, oldest first."""
+    rows = db.query(
+        "SELECT a.assessment_id, a.child_id, a.period, a.kind, a.judgements, a.summary, "
+        "a.author_id, a.recorded_at FROM assessments_moderation m "
+        "JOIN journey_assessments a ON a.assessment_id = m.assessment_id "
+        "WHERE m.setting_id = ? AND m.status = ? ORDER BY a.recorded_at, a.assessment_id",
+        (str(setting_id), PENDING))
+    return [{"assessment_id": r[0], "child_id": r[1], "period": r[2], "kind": r[3],
+             "judgements": json.loads(r[4]), "summary": r[5], "author_id": r[6],
+             "recorded_at": r[7]} for r in rows]

@@ -300,7 +300,57 @@ def remove_comment(child_id: UUID, comment_id: UUID, data: Removal, actor: Actor
     services.projections.wait_for(position)
 
 
+@post("/children/{child_id:uuid}/comments/{comment_id:uuid}/approve",
+      opt={"permission": "comment.moderate"}, sync_to_thread=True, status_code=204)
+def approve_comment(child_id: UUID, comment_id: UUID, actor: Actor,
+                    services: Services) -> None:
+    """A manager lets a waiting comment into the journey."""
+    position = services.app.approve_comment(child_id, comment_id, actor, services.clock())
+    services.projections.wait_for(position)
+
+
+@get("/moderation/comments", opt={"permission": "moderation.queue"}, sync_to_thread=True)
+def comments_queue(actor: Actor, services: Services, limit: int | None = None,
+                   cursor: str | None = None) -> dict:
+    """Comments waiting for a manager, oldest first (reject one with .../remove)."""
+    size = page_limit(limit)
+    after = cursors(services).decode("comments_waiting", cursor, 1)
+    rows = views.comments_waiting(services.db, actor.setting_id,
+                                  after[0] if after else None, size + 1)
+    return {"items": [item for _, item in rows[:size]],
+            "next_cursor": cursors(services).encode("comments_waiting", rows[size - 1][0])
+            if len(rows) > size else None}
+
+
 # assessments
+
+
+@get("/moderation/assessments", opt={"permission": "moderation.queue"}, sync_to_thread=True)
+def assessments_queue(actor: Actor, services: Services) -> dict:
+    """Assessments waiting for a manager, oldest first."""
+    return {"items": views.assessments_waiting(services.db, actor.setting_id),
+            "next_cursor": None}
+
+
+@post("/children/{child_id:uuid}/assessments/{assessment_id:uuid}/approve",
+      opt={"permission": "assessment.moderate"}, sync_to_thread=True, status_code=204)
+def approve_assessment(child_id: UUID, assessment_id: UUID, actor: Actor,
+                       services: Services) -> None:
+    """A manager approves a pending assessment (not their own while another manager could)."""
+    position = services.app.approve_assessment(
+        child_id, assessment_id, active_managers(services.db, actor.setting_id), actor,
+        services.clock())
+    services.projections.wait_for(position)
+
+
+@post("/children/{child_id:uuid}/assessments/{assessment_id:uuid}/reject",
+      opt={"permission": "assessment.moderate"}, sync_to_thread=True, status_code=204)
+def reject_assessment(child_id: UUID, assessment_id: UUID, data: Removal, actor: Actor,
+                      services: Services) -> None:
+    """A manager rejects a pending assessment, with a reason."""
+    position = services.app.reject_assessment(child_id, assessment_id, data.reason, actor,
+                                              services.clock())
+    services.projections.wait_for(position)
 
 
 @post("/children/{child_id:uuid}/assessments", opt={"permission": "assessment.record"},
@@ -320,11 +370,12 @@ def record_assessment(child_id: UUID, data: NewAssessment, actor: Actor,
 def list_assessments(child_id: UUID, actor: Actor, services: Services,
                      limit: int | None = None, cursor: str | None = None
                      ) -> replies.AssessmentList:
-    """The child's assessments, newest first."""
+    """The child's assessments, newest first; families see approved ones only."""
     size = page_limit(limit)
     after = cursors(services).decode("assessments", cursor, 2)
-    rows = views.assessments_page(services.db, child_id,
-                                  f"{after[0]}|{after[1]}" if after else None, size + 1)
+    rows = views.assessments_of(services.db, child_id,
+                                f"{after[0]}|{after[1]}" if after else None, size + 1,
+                                approved_only=actor.is_parent)
     last = rows[size - 1] if len(rows) > size else None
     return {"items": rows[:size],
             "next_cursor": cursors(services).encode("assessments", last["recorded_at"],
@@ -344,5 +395,6 @@ def framework(actor: Actor) -> replies.Framework:
 ROUTES: list[Any] = [
     enrol_child, list_children, submit_observation, revise_observation,
     approve_observation, reject_observation, remove_observation, moderation_queue, journey,
-    add_comment, remove_comment, record_assessment, list_assessments, framework,
+    add_comment, remove_comment, approve_comment, comments_queue, assessments_queue,
+    approve_assessment, reject_assessment, record_assessment, list_assessments, framework,
 ]

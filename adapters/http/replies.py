@@ -166,6 +166,8 @@ class AssessmentItem(msgspec.Struct):
     summary: str | None
     author_id: str | None
     recorded_at: str
+    status: str = "approved"  # pending, approved or rejected (moderation)
+    reason: str | None = None  # why it was rejected
 
 
 class AssessmentList(msgspec.Struct):

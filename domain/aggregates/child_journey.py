@@ -9,7 +9,9 @@ child in whose journey they were written, so each family sees only its own.
 
 Revisions count from 1. A revision is `pending` until a manager approves or rejects
 it; a newer revision supersedes a pending one. Parents see the last approved
-revision; staff see the latest.
+revision; staff see the latest. Comments by anyone but a manager, and every
+assessment, wait for a manager too before the family sees them (the policy: all
+observations and information are moderated before being added).
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ class Comment:
     author_id: UUID
     text: str
     removed: bool = False
+    pending: bool = False  # waits for a manager before the family sees it
 
 
 @dataclass
@@ -137,6 +140,7 @@ class Assessment:
     judgements: dict[str, str]
     summary: str | None
     author_id: UUID
+    status: str = APPROVED  # pending until a manager approves it (or rejects it)
 
 
 def birthday(born: date, years: int) -> date:
@@ -382,10 +386,8 @@ class ChildJourney(NurseryAggregate):
         self._require_manager(actor)
         observation = self.observation(observation_id)
         pending = self._pending(observation, revision)
-        if actor.account_id in (observation.author_id, pending.author_id) \
-                and managers_in_setting > 1:
-            raise Forbidden("You wrote this observation: another manager of the setting "
-                            "must approve it (four-eyes rule).")
+        self._four_eyes({observation.author_id, pending.author_id}, managers_in_setting,
+                        actor, "observation")
         undeclared = [m for m in pending.media if shows_children.get(m) is None]
         if undeclared:
             raise Conflict(
@@ -468,12 +470,30 @@ class ChildJourney(NurseryAggregate):
         if comment_id in self.comments:
             raise Conflict("A comment with this id already exists.")
         text = _text(text, "text", MAX_COMMENT)
-        self._comment_added(comment_id, observation_id, text, actor, at)
+        self._comment_added(comment_id, observation_id, text, actor, at,
+                            pending=not actor.is_manager)
 
     @event("CommentAdded")
     def _comment_added(self, comment_id: UUID, observation_id: UUID, text: str, actor: Actor,
-                       at: datetime) -> None:
-        self.comments[comment_id] = Comment(comment_id, observation_id, actor.account_id, text)
+                       at: datetime, pending: bool = False) -> None:
+        self.comments[comment_id] = Comment(comment_id, observation_id, actor.account_id, text,
+                                            pending=pending)
+
+    def approve_comment(self, comment_id: UUID, actor: Actor, at: datetime) -> None:
+        """A manager lets a waiting comment into the journey (the policy: everything put
+        in is moderated by the management team before it is added)."""
+        self._require_manager(actor)
+        comment = self.comments.get(comment_id)
+        if comment is None or comment.removed:
+            raise NotFound("No such comment.")
+        if not comment.pending:
+            raise Conflict("This comment is not awaiting moderation.")
+        self._comment_approved(comment_id, comment.observation_id, actor, at)
+
+    @event("CommentApproved")
+    def _comment_approved(self, comment_id: UUID, observation_id: UUID, actor: Actor,
+                          at: datetime) -> None:
+        self.comments[comment_id] = replace(self.comments[comment_id], pending=False)
 
     def remove_comment(self, comment_id: UUID, reason: str, actor: Actor,
                        at: datetime) -> None:
@@ -544,14 +564,50 @@ class ChildJourney(NurseryAggregate):
         summary = _text(summary, "summary", MAX_TEXT, required=False)
         if assessment_id in self.assessments:
             raise Conflict("An assessment with this id already exists.")
-        self._assessment_recorded(assessment_id, period, kind, checked, summary, actor, at)
+        self._assessment_recorded(assessment_id, period, kind, checked, summary, actor, at,
+                                  pending=True)
 
     @event("AssessmentRecorded")
     def _assessment_recorded(self, assessment_id: UUID, period: str, kind: str,
                              judgements: dict[str, str], summary: str | None, actor: Actor,
-                             at: datetime) -> None:
+                             at: datetime, pending: bool = False) -> None:
         self.assessments[assessment_id] = Assessment(
-            assessment_id, period, kind, dict(judgements), summary, actor.account_id)
+            assessment_id, period, kind, dict(judgements), summary, actor.account_id,
+            PENDING if pending else APPROVED)
+
+    def approve_assessment(self, assessment_id: UUID, managers_in_setting: int,
+                           actor: Actor, at: datetime) -> None:
+        """A manager approves a pending assessment, as for observations (four-eyes)."""
+        self._require_manager(actor)
+        assessment = self._pending_assessment(assessment_id)
+        self._four_eyes({assessment.author_id}, managers_in_setting, actor, "assessment")
+        self._assessment_approved(assessment_id, actor, at)
+
+    @event("AssessmentApproved")
+    def _assessment_approved(self, assessment_id: UUID, actor: Actor, at: datetime) -> None:
+        self.assessments[assessment_id].status = APPROVED
+
+    def reject_assessment(self, assessment_id: UUID, reason: str, actor: Actor,
+                          at: datetime) -> None:
+        """A manager rejects a pending assessment, with a reason its author sees."""
+        self._require_manager(actor)
+        self._pending_assessment(assessment_id)
+        self._assessment_rejected(assessment_id, _text(reason, "reason", MAX_REASON),
+                                  actor, at)
+
+    @event("AssessmentRejected")
+    def _assessment_rejected(self, assessment_id: UUID, reason: str, actor: Actor,
+                             at: datetime) -> None:
+        self.assessments[assessment_id].status = REJECTED
+
+    def _pending_assessment(self, assessment_id: UUID) -> Assessment:
+        assessment = self.assessments.get(assessment_id)
+        if assessment is None:
+            raise NotFound("No such assessment.")
+        if assessment.status != PENDING:
+            raise Conflict(f"This assessment is not awaiting moderation: it is "
+                           f"{assessment.status}.")
+        return assessment
 
     # rules shared by the commands
 
@@ -567,6 +623,14 @@ class ChildJourney(NurseryAggregate):
         self.require_actor(actor)
         if self.left_on is not None:
             raise Conflict("This child has left the setting; the journey is closed.")
+
+    @staticmethod
+    def _four_eyes(authors: set[UUID], managers_in_setting: int, actor: Actor,
+                   what: str) -> None:
+        """The author never approves their own work while another manager could."""
+        if actor.account_id in authors and managers_in_setting > 1:
+            raise Forbidden(f"You wrote this {what}: another manager of the setting must "
+                            "approve it (four-eyes rule).")
 
     def _require_manager(self, actor: Actor) -> None:
         self.require_actor(actor)

@@ -172,7 +172,31 @@ class JourneyCommands(MediaCommands, ConsentCommands):
         journey.remove_comment(comment_id, reason, actor, at)
         return self._save(journey)
 
+    @one_writer("journey")
+    def approve_comment(self, child_id: UUID, comment_id: UUID, actor: Actor,
+                        at: datetime) -> int:
+        """A manager lets a waiting comment into the journey."""
+        journey = self.journey_of(child_id, actor)
+        journey.approve_comment(comment_id, actor, at)
+        return self._save(journey)
+
     # assessments
+
+    @one_writer("journey")
+    def approve_assessment(self, child_id: UUID, assessment_id: UUID,
+                           managers_in_setting: int, actor: Actor, at: datetime) -> int:
+        """A manager approves a pending assessment (four-eyes, as for observations)."""
+        journey = self.journey_of(child_id, actor)
+        journey.approve_assessment(assessment_id, managers_in_setting, actor, at)
+        return self._save(journey)
+
+    @one_writer("journey")
+    def reject_assessment(self, child_id: UUID, assessment_id: UUID, reason: str,
+                          actor: Actor, at: datetime) -> int:
+        """A manager rejects a pending assessment, with a reason."""
+        journey = self.journey_of(child_id, actor)
+        journey.reject_assessment(assessment_id, reason, actor, at)
+        return self._save(journey)
 
     @one_writer("journey")
     def record_assessment(self, child_id: UUID, period: str, judgements: dict,

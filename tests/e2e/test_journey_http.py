@@ -25,6 +25,12 @@ def journey(n, person, child_id, **params):
     return r.json()
 
 
+def approve_comment(n, child_id, comment_id):
+    r = n.client.post(f"/children/{child_id}/comments/{comment_id}/approve",
+                      headers=n.manager.headers)
+    assert r.status_code == 204, r.text
+
+
 def approve(n, manager, observation_id, revision=1):
     r = n.client.post(f"/observations/{observation_id}/approve", headers=manager.headers,
                       json={"revision": revision})
@@ -60,6 +66,8 @@ def test_staff_submit_parent_waits_for_approval_then_reads_and_comments(nursery)
     r = n.client.post(f"/children/{child_id}/observations/{made['observation_id']}/comments",
                       headers=parent.headers, json={"text": "She counts at home too!"})
     assert r.status_code == 201, r.text
+    assert journey(n, parent, child_id)["items"][0]["comments"] == []  # waits for a manager
+    approve_comment(n, child_id, r.json()["comment_id"])
     comments = journey(n, parent, child_id)["items"][0]["comments"]
     assert [c["text"] for c in comments] == ["She counts at home too!"]
     assert comments[0]["comment_id"] == r.json()["comment_id"]
@@ -228,6 +236,7 @@ def test_group_observation_appears_in_each_journey_without_other_names(nursery):
     r = n.client.post(f"/children/{ben}/observations/{oid}/comments",
                       headers=ben_parent.headers, json={"text": "Ben talked about the den."})
     assert r.status_code == 201, r.text
+    approve_comment(n, ben, r.json()["comment_id"])
     assert journey(n, ada_parent, ada)["items"][0]["comments"] == []
     assert len(journey(n, ben_parent, ben)["items"][0]["comments"]) == 1
     r = n.client.patch(f"/children/{ben}/observations/{oid}", headers=practitioner.headers,

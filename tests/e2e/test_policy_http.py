@@ -332,3 +332,47 @@ def test_a_photo_nobody_declared_who_appears_in_is_not_approved(nursery):
     assert queue[0]["media_children"] == {photo: [ada]}
     assert approve(n, n.manager, oid).status_code == 204
     assert entries(n, ada_parent, ada)[0]["media"] == [photo]
+
+
+# issue 23 #7: everything put in is moderated before the family sees it
+
+
+def test_comments_and_assessments_wait_for_a_manager(nursery):
+    n = nursery
+    practitioner = n.practitioner()
+    ada, parent = n.family("Ada Lovelace")
+    oid = observe(n, practitioner, ada).json()["observation_id"]
+    assert approve(n, n.manager, oid).status_code == 204
+    r = n.client.post(f"/children/{ada}/observations/{oid}/comments", headers=parent.headers,
+                      json={"text": "She builds dens at home too."})
+    assert r.status_code == 201, r.text
+    comment_id = r.json()["comment_id"]
+    assert entries(n, parent, ada)[0]["comments"] == []
+    waiting = n.client.get("/moderation/comments", headers=n.manager.headers).json()["items"]
+    assert [(c["comment_id"], c["text"]) for c in waiting] == [
+        (comment_id, "She builds dens at home too.")]
+    url = f"/children/{ada}/comments/{comment_id}/approve"
+    assert n.client.post(url, headers=practitioner.headers).status_code == 403
+    assert n.client.post(url, headers=n.manager.headers).status_code == 204
+    assert [c["comment_id"] for c in entries(n, parent, ada)[0]["comments"]] == [comment_id]
+    assert n.client.get("/moderation/comments", headers=n.manager.headers
+                        ).json()["items"] == []
+
+    r = n.client.post(f"/children/{ada}/assessments", headers=practitioner.headers,
+                      json={"period": "Autumn 2026", "judgements": {"mathematics": "expected"}})
+    assert r.status_code == 201, r.text
+    assessment_id = r.json()["assessment_id"]
+
+    def listed(person):
+        r = n.client.get(f"/children/{ada}/assessments", headers=person.headers)
+        assert r.status_code == 200, r.text
+        return [(a["assessment_id"], a["status"]) for a in r.json()["items"]]
+
+    assert listed(parent) == []
+    assert listed(practitioner) == [(assessment_id, "pending")]
+    queue = n.client.get("/moderation/assessments", headers=n.manager.headers).json()["items"]
+    assert [a["assessment_id"] for a in queue] == [assessment_id]
+    r = n.client.post(f"/children/{ada}/assessments/{assessment_id}/approve",
+                      headers=n.manager.headers)
+    assert r.status_code == 204, r.text
+    assert listed(parent) == [(assessment_id, "approved")]

@@ -261,6 +261,44 @@ def test_comments_only_on_approved_observations(journey, practitioner, manager):
     assert journey.comments[comment_id].text == "Lovely!"
 
 
+def test_comments_wait_for_a_manager_unless_a_manager_wrote_them(journey, practitioner,
+                                                                 manager):
+    parent = person("parent", children=[journey.child_id])
+    observation_id, _ = submit(journey, practitioner)
+    journey.approve(observation_id, 1, 1, {}, manager, AT)
+    waiting, published = uuid4(), uuid4()
+    journey.add_comment(waiting, observation_id, "Lovely!", journey, parent, AT)
+    journey.add_comment(published, observation_id, "Thank you.", journey, manager, AT)
+    assert journey.comments[waiting].pending and not journey.comments[published].pending
+    with pytest.raises(Forbidden):
+        journey.approve_comment(waiting, practitioner, AT)
+    journey.approve_comment(waiting, manager, AT)
+    assert not journey.comments[waiting].pending
+    with pytest.raises(Conflict):
+        journey.approve_comment(waiting, manager, AT)
+
+
+def test_assessments_are_moderated_like_observations(journey, practitioner, manager):
+    other_manager = person("manager")
+    judged = {"mathematics": "expected"}
+    first, second, third = uuid4(), uuid4(), uuid4()
+    journey.record_assessment(first, "Autumn 2026", judged, None, practitioner, AT)
+    journey.record_assessment(second, "Spring 2027", judged, None, manager, AT)
+    journey.record_assessment(third, "Summer 2027", judged, None, practitioner, AT)
+    assert journey.assessments[first].status == "pending"
+    with pytest.raises(Forbidden):
+        journey.approve_assessment(first, 2, practitioner, AT)
+    with pytest.raises(Forbidden, match="four-eyes"):
+        journey.approve_assessment(second, 2, manager, AT)
+    journey.approve_assessment(second, 2, other_manager, AT)
+    journey.approve_assessment(first, 2, manager, AT)
+    journey.reject_assessment(third, "Judgements need evidence.", manager, AT)
+    assert [journey.assessments[a].status for a in (first, second, third)] == [
+        "approved", "approved", "rejected"]
+    with pytest.raises(Conflict):
+        journey.approve_assessment(third, 2, manager, AT)
+
+
 def test_parents_comment_only_on_their_own_child(journey, practitioner, manager):
     observation_id, _ = submit(journey, practitioner)
     journey.approve(observation_id, 1, 1, {}, manager, AT)

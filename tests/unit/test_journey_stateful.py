@@ -170,8 +170,8 @@ class JourneyMachine(RuleBasedStateMachine):
         allowed = (found is not None and not found.removed and found.approved is not None
                    and who != "stranger_parent")
         if self._attempt(allowed, self.app.add_comment, self.child, self.child, observation,
-                         "Lovely!") is not None:
-            found.comments += 1
+                         "Lovely!") is not None and "manager" in who:
+            found.comments += 1  # anyone else's comment waits for a manager
 
     @invariant()
     def parent_view_is_the_approved_revisions(self):
