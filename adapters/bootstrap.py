@@ -3,6 +3,8 @@ reads the environment."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +101,8 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
         )
     kept_days = KeptDays()
     app.given(WriterLocks(), SaveTogether(app.save), kept_days)
+    app.email_key = hmac.new(settings.master_key, b"journey email index",
+                             hashlib.sha256).digest()
     projections = Projections(app, db, all_projections())
     projections.setup()
     media = media_store_for(settings)

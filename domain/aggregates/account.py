@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -180,17 +182,25 @@ class Account(NurseryAggregate):
         """Record that the password changed (the hash lives in the credentials table)."""
 
 
+def email_digest(email: str, key: bytes) -> str:
+    """A keyed hash of an e-mail address (HMAC-SHA-256 under the deployment's index key):
+    the index never holds the address, nor a hash anyone could recompute from a guess."""
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
 class EmailIndex(NurseryAggregate):
-    """One account per email in the whole deployment: a second is a version conflict."""
+    """One account per email in the whole deployment: a second is a version conflict.
+
+    Its id and its event carry only `email_digest` of the address."""
 
     @staticmethod
-    def id_for(email: str) -> UUID:
-        return uuid5(NAMESPACE_URL, f"journey:email:{normalise_email(email)}")
+    def id_for(digest: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"journey:email-digest:{digest}")
 
     @classmethod
-    def create_id(cls, email: str, **_: object) -> UUID:
-        return cls.id_for(email)
+    def create_id(cls, digest: str, **_: object) -> UUID:
+        return cls.id_for(digest)
 
     @event("Claimed")
-    def __init__(self, email: str, account_id: UUID, actor: Actor, at: datetime):
+    def __init__(self, digest: str, account_id: UUID, actor: Actor, at: datetime):
         self.account_id = account_id

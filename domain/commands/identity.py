@@ -7,7 +7,7 @@ from uuid import UUID
 
 from domain import access
 from domain.actor import MANAGER, SUPPORT, SYSTEM_ROLE, Actor
-from domain.aggregates.account import Account, EmailIndex, check_email
+from domain.aggregates.account import Account, EmailIndex, check_email, email_digest
 from domain.aggregates.device import Device
 from domain.aggregates.setting import Setting
 from domain.commands.base import Commands
@@ -18,6 +18,8 @@ from domain.opening_hours import ALL_HOURS, DEFAULT_HOURS, DEFAULT_TIMEZONE
 class IdentityCommands(Commands):
     """Settings, accounts, devices' registration, support access."""
 
+    email_key: bytes = b"journey email index"  # the deployment's key, set at start-up
+
     def set_up_setting(self, name: str, manager_email: str, manager_name: str,
                        device_token_hash: str, actor: Actor, at: datetime,
                        open_all_hours: bool = False) -> tuple[Setting, Account, Device, int]:
@@ -26,7 +28,8 @@ class IdentityCommands(Commands):
         setting = Setting.register(name, DEFAULT_TIMEZONE, hours, actor, at)
         as_setting = Actor(actor.account_id, setting.id, actor.roles)
         manager = Account.open(setting.id, manager_email, manager_name, [MANAGER], as_setting, at)
-        index = EmailIndex(manager.email, manager.id, as_setting, at)
+        index = EmailIndex(email_digest(manager.email, self.email_key), manager.id,
+                           as_setting, at)
         device = Device.register(setting.id, "Office computer", "computer", device_token_hash,
                                  as_setting, at)
         position = self._save(setting, manager, index, device)
@@ -36,10 +39,11 @@ class IdentityCommands(Commands):
                        at: datetime) -> tuple[Account, int]:
         """A manager opens an account in their setting; one account per email."""
         email = check_email(email)
-        if self._find(EmailIndex.id_for(email), EmailIndex) is not None:
+        digest = email_digest(email, self.email_key)
+        if self._find(EmailIndex.id_for(digest), EmailIndex) is not None:
             raise Conflict("An account with this email already exists.")
         account = Account.open(actor.setting_id, email, display_name, roles, actor, at)
-        index = EmailIndex(email, account.id, actor, at)
+        index = EmailIndex(digest, account.id, actor, at)
         try:
             position = self._save(account, index)
         except Conflict:

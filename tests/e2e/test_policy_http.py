@@ -240,6 +240,14 @@ def test_account_personal_fields_are_sealed_with_a_key_of_the_account(nursery):
     accounts = n.client.get("/accounts", headers=n.manager.headers).json()["items"]
     assert ("priya.patel@example.org", "Priya Patel") in {
         (a["email"], a["display_name"]) for a in accounts}
+    # the e-mail index holds a keyed hash only: not one anyone could recompute from a guess
+    from uuid import NAMESPACE_URL, uuid5
+
+    from domain.aggregates.account import EmailIndex, email_digest
+    assert n.services.app._find(
+        uuid5(NAMESPACE_URL, "journey:email:priya.patel@example.org"), EmailIndex) is None
+    assert n.services.app._find(EmailIndex.id_for(email_digest(
+        "priya.patel@example.org", b"journey email index")), EmailIndex) is None
     n.services.keys.shred(UUID(parent.account_id), "account")
     account = n.services.app.repository.get(UUID(parent.account_id))
     assert (account.email, account.display_name) == ("[erased]", "[erased]")
