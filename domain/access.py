@@ -238,6 +238,20 @@ def child_as_listed(actor: Actor, child: dict) -> dict:
             "terms_at": "/setting/terms"}
 
 
+def consent_as_read(actor: Actor, child_id: UUID, consent: dict) -> dict:
+    """What a child's consent record shows. A parent who has not signed the current
+    terms for the child sees only their own signatures (what is missing) and where to
+    sign; a parent who has, and staff, see it all."""
+    if not actor.is_parent:
+        return consent
+    if child_id in actor.agreed_children:
+        return {**consent, "agreement_current": True}
+    own = [a for a in consent.get("agreements", [])
+           if str(a.get("parent_id")) == str(actor.account_id)]
+    return {"agreements": own, "agreement_current": False,
+            "sign_at": f"/children/{child_id}/agreement", "terms_at": "/setting/terms"}
+
+
 def require_media_visible(actor: Actor, media_setting_id: UUID | None, uploaded_by: UUID | None,
                           uses: Iterable[tuple[UUID, bool, bool]]) -> None:
     """Who may download a photo or video; anyone else gets `404`.

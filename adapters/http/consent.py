@@ -84,12 +84,10 @@ def set_image_consent(child_id: UUID, data: ImageConsent, actor: Actor,
 def read_consent(child_id: UUID, actor: Actor, services: Services) -> replies.ConsentRead:
     """A child's image consent and the agreements signed for it.
 
-    A parent who has not signed yet may read it (it tells them what is missing).
+    A parent who has not signed yet reads only what signing needs
+    (`domain.access.consent_as_read`).
     """
-    found = views.consent_of_child(services.db, child_id)
-    if actor.is_parent:
-        found["agreement_current"] = child_id in actor.agreed_children
-    return found
+    return access.consent_as_read(actor, child_id, views.consent_of_child(services.db, child_id))
 
 
 @get("/consent-reviews", opt={"permission": "consent.review_list"}, sync_to_thread=True)

@@ -152,7 +152,13 @@ def test_a_parent_who_has_not_signed_sees_only_what_signing_needs(nursery):
         r = n.client.post("/media", headers=headers, content=png())
         assert r.status_code == 403, r.text
         assert "agreement" in r.json()["detail"]
+    r = n.client.get(f"/children/{ada}/consent", headers=parent.headers)
+    assert r.status_code == 200
+    assert r.json() == {"agreements": [], "agreement_current": False,
+                        "sign_at": f"/children/{ada}/agreement", "terms_at": "/setting/terms"}
     n.sign_agreement(parent, ada)
+    assert "image_consent" in n.client.get(f"/children/{ada}/consent",
+                                           headers=parent.headers).json()
     listed, = n.client.get("/children", headers=parent.headers).json()["items"]
     assert listed["agreement_signed"] is True and listed["room"] == "Rainbow"
     upload(n, parent, [ada])
