@@ -57,6 +57,17 @@ def warning_items(codes: list[str]) -> list[dict]:
     return [{"code": c, "detail": WARNINGS.get(c, c)} for c in codes]
 
 
+COMMENT_TABLE = """CREATE TABLE IF NOT EXISTS {name} (
+    comment_id TEXT PRIMARY KEY,
+    child_id TEXT NOT NULL,
+    observation_id TEXT NOT NULL,
+    setting_id TEXT NOT NULL,
+    author_id TEXT NOT NULL,
+    author_role TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL)"""
+
+
 class JourneyViews(Projection):
     """Children, journeys, moderation queue, assessments."""
 
@@ -125,15 +136,7 @@ class JourneyViews(Projection):
             has_media INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (child_id, observation_id))""",
         "CREATE INDEX IF NOT EXISTS journey_parent_page ON journey_parent (child_id, sort_key)",
-        """CREATE TABLE IF NOT EXISTS journey_comments (
-            comment_id TEXT PRIMARY KEY,
-            child_id TEXT NOT NULL,
-            observation_id TEXT NOT NULL,
-            setting_id TEXT NOT NULL,
-            author_id TEXT NOT NULL,
-            author_role TEXT NOT NULL,
-            text TEXT NOT NULL,
-            at TEXT NOT NULL)""",
+        COMMENT_TABLE.format(name="journey_comments"),
         "CREATE INDEX IF NOT EXISTS comments_by_entry ON journey_comments "
         "(observation_id, child_id, at)",
         """CREATE TABLE IF NOT EXISTS moderation_queue (
@@ -156,15 +159,7 @@ class JourneyViews(Projection):
             recorded_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS assessments_by_child ON journey_assessments "
         "(child_id, recorded_at)",
-        """CREATE TABLE IF NOT EXISTS comments_waiting (
-            comment_id TEXT PRIMARY KEY,
-            child_id TEXT NOT NULL,
-            observation_id TEXT NOT NULL,
-            setting_id TEXT NOT NULL,
-            author_id TEXT NOT NULL,
-            author_role TEXT NOT NULL,
-            text TEXT NOT NULL,
-            at TEXT NOT NULL)""",
+        COMMENT_TABLE.format(name="comments_waiting"),
         "CREATE INDEX IF NOT EXISTS comments_waiting_by_setting ON comments_waiting "
         "(setting_id, at)",
         """CREATE TABLE IF NOT EXISTS assessments_moderation (
