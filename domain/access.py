@@ -3,7 +3,10 @@ and the rules about whose child, which setting and which device live here too.
 
 Each permission names the roles that hold it and whether it writes. A `support`
 account holds every read permission (never a write) only while a manager's grant
-is running; everything else follows the table.
+is running (at most 72 hours, `domain.aggregates.setting`), and like staff only from
+the setting's equipment in its opening hours; everything else follows the table.
+What each caller sees of a child (`child_as_listed`, `consent_as_read`) and when
+staff may act after closing (`within_staff_hours`) are decided here too.
 """
 
 from __future__ import annotations
