@@ -10,6 +10,7 @@ from litestar import delete, get, post, put
 from adapters.bootstrap import Services
 from adapters.http import replies
 from adapters.http.paging import cursors, page_limit
+from domain import access
 from domain.actor import Actor
 from domain.errors import NotFound
 from projections import consent as views
