@@ -1,10 +1,11 @@
 """Progress view: how a child is getting on across the areas of learning.
 
-Listens to the child's journey: each observation's framework references and next
-steps (the latest revision for staff, the approved one for parents) and each assessment
-with its judgements per area. `child_progress` answers, per area and aspect of the
-framework, observations per term, the latest judgement and when it was made, and the
-next steps of the area's latest observation.
+Listens to the child's journey: each observation's framework references and next steps
+(the latest revision for staff, the approved one for parents) and each assessment with
+its judgements per area (staff see every one, families those a manager approved).
+`child_progress` answers, per area and aspect of the framework, observations per term,
+the latest judgement and when it was made, and the next steps of the area's latest
+observation.
 
 Every row carries `child_id`, so that erasure finds it.
 """
@@ -69,8 +70,11 @@ class ProgressView(Projection):
             recorded_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS progress_judgements_by_child "
         "ON progress_judgements (child_id, recorded_at)",
+        """CREATE TABLE IF NOT EXISTS progress_judgements_waiting (
+            assessment_id TEXT PRIMARY KEY)""",
     )
-    tables = ("progress_children", "progress_observations", "progress_judgements")
+    tables = ("progress_children", "progress_observations", "progress_judgements",
+              "progress_judgements_waiting")
 
     @handles("ChildJourney.Enrolled")
     def enrolled(self, event: Any, tx: Any) -> None:
@@ -135,6 +139,24 @@ class ProgressView(Projection):
                    (str(event.assessment_id), str(event.child_id), event.period, event.kind,
                     json.dumps(dict(event.judgements)), event.summary, str(author),
                     event.timestamp.isoformat()))
+        if getattr(event, "pending", False):  # families see it once a manager approves it
+            tx.execute("INSERT INTO progress_judgements_waiting (assessment_id) VALUES (?) "
+                       "ON CONFLICT (assessment_id) DO NOTHING", (str(event.assessment_id),))
+
+    @handles("ChildJourney.AssessmentApproved")
+    def assessment_approved(self, event: Any, tx: Any) -> None:
+        tx.execute("DELETE FROM progress_judgements_waiting WHERE assessment_id = ?",
+                   (str(event.assessment_id),))
+
+    @handles("ChildJourney.AssessmentRejected")
+    def assessment_rejected(self, event: Any, tx: Any) -> None:
+        for table in ("progress_judgements", "progress_judgements_waiting"):
+            tx.execute(f"DELETE FROM {table} WHERE assessment_id = ?",
+                       (str(event.assessment_id),))
+
+
+APPROVED_JUDGEMENTS = (" AND assessment_id NOT IN "
+                       "(SELECT assessment_id FROM progress_judgements_waiting)")
 
 
 def child_progress(db: Any, child_id: Any, approved_only: bool) -> dict[str, Any]:
@@ -169,7 +191,8 @@ def child_progress(db: Any, child_id: Any, approved_only: bool) -> dict[str, Any
                 area["_latest"], area["next_steps"] = observed_on, next_steps
     for judgements, recorded_at in db.query(
             "SELECT judgements, recorded_at FROM progress_judgements WHERE child_id = ? "
-            "AND kind = 'profile' ORDER BY recorded_at", (str(child_id),)):
+            "AND kind = 'profile'" + (APPROVED_JUDGEMENTS if approved_only else "")
+            + " ORDER BY recorded_at", (str(child_id),)):
         for key, judgement in json.loads(judgements).items():
             if key in areas:
                 areas[key]["latest_judgement"], areas[key]["judged_at"] = judgement, recorded_at
@@ -183,15 +206,18 @@ def child_progress(db: Any, child_id: Any, approved_only: bool) -> dict[str, Any
             "judgements": list(DEVELOPMENT_MATTERS.judgements), "areas": items}
 
 
-def latest_progress_check(db: Any, child_id: Any) -> dict[str, Any] | None:
+def latest_progress_check(db: Any, child_id: Any, approved_only: bool = False
+                          ) -> dict[str, Any] | None:
     """The child's latest progress check at two: the child's name and date of birth,
-    period, text per prime area, summary, author and when; None if none was written."""
+    period, text per prime area, summary, author and when; None if none was written.
+    Families (`approved_only`) see it once a manager has approved it."""
     child = db.query_one("SELECT name, date_of_birth FROM progress_children WHERE "
                          "child_id = ?", (str(child_id),))
     row = child and db.query_one(
         "SELECT period, judgements, summary, author_id, recorded_at FROM progress_judgements "
-        "WHERE child_id = ? AND kind = 'progress_check' ORDER BY recorded_at DESC LIMIT 1",
-        (str(child_id),))
+        "WHERE child_id = ? AND kind = 'progress_check'"
+        + (APPROVED_JUDGEMENTS if approved_only else "")
+        + " ORDER BY recorded_at DESC LIMIT 1", (str(child_id),))
     if row is None:
         return None
     names = {area.key: area.name for area in DEVELOPMENT_MATTERS.areas}

@@ -62,7 +62,7 @@ def _check_pdf(check: dict) -> bytes:
      responses={200: ResponseSpec(data_container=bytes, media_type="application/pdf",
                                   description="The PDF.", generate_examples=False)})
 def progress_check_pdf(child_id: UUID, actor: Actor, services: Services) -> Response:
-    check = latest_progress_check(services.db, child_id)
+    check = latest_progress_check(services.db, child_id, approved_only=actor.is_parent)
     if check is None:
         raise NotFound("No progress check at two has been written for this child.")
     return Response(_check_pdf(check), media_type="application/pdf",

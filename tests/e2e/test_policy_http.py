@@ -382,11 +382,19 @@ def test_comments_and_assessments_wait_for_a_manager(nursery):
         assert r.status_code == 200, r.text
         return [(a["assessment_id"], a["status"]) for a in r.json()["items"]]
 
-    assert listed(parent) == []
+    def judged(person):
+        r = n.client.get(f"/children/{ada}/progress", headers=person.headers)
+        assert r.status_code == 200, r.text
+        return next(a for a in r.json()["areas"] if a["area"] == "mathematics"
+                    )["latest_judgement"]
+
+    assert listed(parent) == [] and judged(parent) is None
     assert listed(practitioner) == [(assessment_id, "pending")]
+    assert judged(practitioner) == "expected"  # staff see the latest, as for observations
     queue = n.client.get("/moderation/assessments", headers=n.manager.headers).json()["items"]
     assert [a["assessment_id"] for a in queue] == [assessment_id]
     r = n.client.post(f"/children/{ada}/assessments/{assessment_id}/approve",
                       headers=n.manager.headers)
     assert r.status_code == 204, r.text
     assert listed(parent) == [(assessment_id, "approved")]
+    assert judged(parent) == "expected"
