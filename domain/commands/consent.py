@@ -40,11 +40,7 @@ class ConsentCommands(Commands):
     @one_writer("consent")
     def withdraw_agreement(self, child_id: UUID, actor: Actor, at: datetime) -> int:
         """A linked parent withdraws their agreement for the child (409 if never signed)."""
-        if child_id not in actor.children:
-            raise NotFound()
-        consent = self._find(consent_id(child_id), ChildConsent)
-        if consent is None or consent.setting_id != actor.setting_id:
-            consent = ChildConsent.open(child_id, actor.setting_id, actor, at)
+        consent = self._consent_record(child_id, actor, at)
         consent.withdraw_agreement(actor.account_id, actor, at)
         return self._save(consent)
 

@@ -115,6 +115,7 @@ class IdentityCommands(Commands):
                              actor: Actor, at: datetime) -> int:
         """A manager unlinks a parent from a child (`unlink`), restricts their access
         (`restrict`, a court order) or lifts a restriction (`lift`), with a reason."""
+        access.require_may_act_on_child(actor, self._child_setting(child_id), child_id)
         account = self.account_of_setting(account_id, actor)
         {"unlink": account.unlink_child, "restrict": account.restrict_child,
          "lift": account.lift_restriction}[change](child_id, reason, actor, at)

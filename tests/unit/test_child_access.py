@@ -63,6 +63,8 @@ class World:
         app.approve_observation(self.child, self.approved, 1, 2, self.second_manager, at)
         self.comment, _ = app.add_comment(self.child, self.child, self.approved, "Lovely.",
                                           self.parent, at)
+        self.assessment, _ = app.record_assessment(
+            self.child, "2026-autumn", {"mathematics": "expected"}, None, self.manager, at)
         incident = {"kind": "incident", "at": (NOW - timedelta(hours=1)).isoformat(),
                     "what": "Bumped head", "injury": "Red mark", "first_aid": "Cold compress",
                     "by": str(self.manager.account_id)}
@@ -119,6 +121,14 @@ class World:
             "end_diary_session": lambda a, s: app.end_diary_session(child, s, DAY, TZ, a, at),
             "record_medication_permission": lambda a, s: app.record_medication_permission(
                 child, s, "Calpol", "5 ml", DAY, DAY, a, at),
+            "withdraw_agreement": lambda a, s: app.withdraw_agreement(child, a, at),
+            "change_parent_access": lambda a, s: app.change_parent_access(
+                "restrict", child, self.parent.account_id, "Court order.", a, at),
+            "approve_comment": lambda a, s: app.approve_comment(child, self.comment, a, at),
+            "approve_assessment": lambda a, s: app.approve_assessment(
+                child, self.assessment, 2, a, at),
+            "reject_assessment": lambda a, s: app.reject_assessment(
+                child, self.assessment, "Needs evidence.", a, at),
             "record_media": lambda a, s: app.record_media(
                 uuid4(), "photo", "image/jpeg", 10, "0" * 64, [child], {child: self.setting},
                 None, a, at),
@@ -127,9 +137,9 @@ class World:
     def rightful(self, name: str) -> Actor:
         """Who may run this command on the child."""
         if name in ("sign_agreement", "set_image_consent", "acknowledge_incident",
-                    "post_diary_message"):
+                    "post_diary_message", "withdraw_agreement"):
             return self.parent
-        if name in ("approve_observation",):
+        if name in ("approve_observation", "approve_assessment"):
             return self.second_manager
         return self.manager
 
