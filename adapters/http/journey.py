@@ -311,7 +311,7 @@ def approve_comment(child_id: UUID, comment_id: UUID, actor: Actor,
 
 @get("/moderation/comments", opt={"permission": "moderation.queue"}, sync_to_thread=True)
 def comments_queue(actor: Actor, services: Services, limit: int | None = None,
-                   cursor: str | None = None) -> dict:
+                   cursor: str | None = None) -> replies.WaitingComments:
     """Comments waiting for a manager, oldest first (reject one with .../remove)."""
     size = page_limit(limit)
     after = cursors(services).decode("comments_waiting", cursor, 1)
@@ -326,7 +326,7 @@ def comments_queue(actor: Actor, services: Services, limit: int | None = None,
 
 
 @get("/moderation/assessments", opt={"permission": "moderation.queue"}, sync_to_thread=True)
-def assessments_queue(actor: Actor, services: Services) -> dict:
+def assessments_queue(actor: Actor, services: Services) -> replies.WaitingAssessments:
     """Assessments waiting for a manager, oldest first."""
     return {"items": views.assessments_waiting(services.db, actor.setting_id),
             "next_cursor": None}

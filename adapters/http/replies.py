@@ -460,3 +460,37 @@ class Cohort(msgspec.Struct):
     room: str
     term: str
     areas: list[CohortArea]
+
+
+class WaitingComment(msgspec.Struct):
+    """A comment waiting for a manager before the family sees it."""
+
+    comment_id: str
+    child_id: str
+    observation_id: str
+    author: dict[str, Any]
+    text: str
+    at: str
+
+
+class WaitingComments(msgspec.Struct):
+    items: list[WaitingComment]
+    next_cursor: str | None
+
+
+class WaitingAssessment(msgspec.Struct):
+    """An assessment waiting for a manager before the family sees it."""
+
+    assessment_id: str
+    child_id: str
+    period: str
+    kind: str
+    judgements: dict[str, Any]
+    summary: str | None
+    author_id: str
+    recorded_at: str
+
+
+class WaitingAssessments(msgspec.Struct):
+    items: list[WaitingAssessment]
+    next_cursor: str | None
