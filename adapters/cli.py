@@ -28,10 +28,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     configure_logging(settings.log_level)
+    import threading
+
     from adapters.bootstrap import bootstrap
+    from adapters.erasure import run_retention_daily
 
     services = bootstrap(settings, background=True)
     app = create_app(services)
+    stop = threading.Event()
+    run_retention_daily(services, stop)
     print(f"Serving the Learning Journey on http://{args.host}:{args.port} "
           f"(Ctrl+C stops it).", file=sys.stderr, flush=True)
     try:
@@ -42,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     access_log=False, workers=1, proxy_headers=bool(proxies),
                     forwarded_allow_ips=",".join(proxies) or None)
     finally:
+        stop.set()
         services.close()
     return 0
 
@@ -166,6 +172,51 @@ def _version() -> str:
         return "unknown"
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """A child's portfolio (PDF and zip) into a directory, with a progress bar."""
+    from pathlib import Path
+    from uuid import UUID
+
+    from tqdm import tqdm
+
+    from adapters.portfolio import Portfolio, file_chunks, pdf_file, zip_stream
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    services = _services()
+    try:
+        portfolio = Portfolio(services, UUID(args.child_id))
+        with tqdm(unit="observation", desc="zip", file=sys.stderr) as bar, \
+                open(out / "learning-journey.zip", "wb") as handle:
+            for chunk in zip_stream(portfolio, progress=lambda _: bar.update()):
+                handle.write(chunk)
+        with tqdm(unit="observation", desc="pdf", file=sys.stderr) as bar:
+            path = pdf_file(portfolio, progress=lambda _: bar.update())
+        with open(out / "learning-journey.pdf", "wb") as handle:
+            for chunk in file_chunks(path):
+                handle.write(chunk)
+    finally:
+        services.close()
+    print(f"Wrote {out / 'learning-journey.pdf'} and {out / 'learning-journey.zip'}.")
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Shred the retention keys of erased children whose legal retention has ended."""
+    from tqdm import tqdm
+
+    from adapters.erasure import run_retention
+
+    services = _services()
+    try:
+        with tqdm(unit="child", desc="retention", file=sys.stderr) as bar:
+            ended = run_retention(services, progress=lambda *_: bar.update())
+    finally:
+        services.close()
+    print(f"Legal retention ended for {ended} erased child(ren).")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="journey", description=(
         "Learning Journey and daily diary for nurseries. Configuration comes from "
@@ -216,6 +267,14 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("names", nargs="*", help=(
         "projections to rebuild (default: all): " + ", ".join(_projection_names())))
     rebuild.set_defaults(run=cmd_rebuild)
+    export = sub.add_parser("export", help="a child's portfolio (PDF and zip) into a directory")
+    export.add_argument("child_id", help="the child's id")
+    export.add_argument("--out", required=True, help="the directory to write to")
+    export.set_defaults(run=cmd_export)
+    retention = sub.add_parser("retention", help="legal retention of erased children's records")
+    retention_sub = retention.add_subparsers(dest="action", required=True)
+    run = retention_sub.add_parser("run", help="shred what the law no longer keeps")
+    run.set_defaults(run=cmd_retention)
     return p
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from domain.actor import (
@@ -24,7 +24,7 @@ from domain.actor import (
     SUPPORT,
     Actor,
 )
-from domain.errors import Forbidden, NotFound
+from domain.errors import Conflict, Forbidden, NotFound
 from domain.opening_hours import is_open, just_closed
 
 SUPPORT_NEVER_WRITES = "Support accounts may read, never change, a setting's data."
@@ -120,7 +120,15 @@ PERMISSIONS: dict[str, Permission] = {
     "report.incidents": _r(MANAGER),
     "audit.read": _r(SAFEGUARDING_LEAD),
     "audit.verify": _r(SAFEGUARDING_LEAD, MANAGER),
+    "report.retained": _r(MANAGER, SAFEGUARDING_LEAD),
+    "job.read": _r(MANAGER),
 }
+
+# What records something new about a child: closed from the day the child leaves.
+RECORDS_ABOUT_CHILD = frozenset({
+    "observation.submit", "observation.revise", "comment.add", "assessment.record",
+    "diary.record", "diary.message", "diary.end_session", "medication.permission",
+})
 
 
 def may(actor: Actor, permission: str, *, support_granted_until: datetime | None = None,
@@ -275,3 +283,22 @@ def require_media_visible(actor: Actor, media_setting_id: UUID | None, uploaded_
                 and approved and visible):
             return
     raise NotFound()
+
+
+def left_sentence(left_on: date) -> str:
+    """What a refused recording about a child who has left says."""
+    return (f"This child left the setting on {left_on.isoformat()}; nothing new is "
+            "recorded about them.")
+
+
+def require_recording_open(permission: str, left_on: date | None, today: date) -> None:
+    """From the day a child leaves, nothing new is recorded about them (`409`)."""
+    if permission in RECORDS_ABOUT_CHILD and left_on is not None and left_on <= today:
+        raise Conflict(left_sentence(left_on))
+
+
+def parent_access_ended(parent_access_until: date, today: date) -> bool:
+    """Parents of a child who left read the journey until `parent_access_until`
+    (the leaving date plus the period the manager chose, 90 days by default); from
+    that day the child is no longer theirs to see (`404`)."""
+    return today >= parent_access_until

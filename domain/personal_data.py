@@ -42,6 +42,7 @@ RETAINED_EVENTS = frozenset(
         "IncidentRecorded",
         "IncidentAcknowledged",
         "MedicationPermissionRecorded",
+        "JourneyErased",  # the name and birth date kept for the retained records
     }
 )
 

@@ -41,6 +41,7 @@ class ConsentViews(Projection):
             changed_at TEXT NOT NULL)""",
     )
     tables = ("terms", "agreements", "consent_view")
+    child_tables = ("agreements", "consent_view")
 
     @handles("Setting.TermsPublished")
     def terms_published(self, event: Any, tx: Any) -> None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from domain.diary_entries import RETAINED_KINDS
 from projections.engine import Projection, handles
 from projections.journey import child_names
 from storage.database import Database
@@ -109,6 +110,22 @@ class DiaryViews(Projection):
         "ON medication_permissions (child_id)",
     )
     tables = ("diary_days", "diary_entries", "diary_messages", "medication_permissions")
+
+    @handles("ChildJourney.JourneyErased")
+    def forget_child(self, event: Any, tx: Any) -> None:
+        """Everything of the erased child goes except the accident, incident and
+        medication records under legal retention (see `forget_retained`)."""
+        child = str(event.originator_id)
+        tx.execute("DELETE FROM diary_entries WHERE child_id = ? AND kind NOT IN (?, ?)",
+                   (child, *sorted(RETAINED_KINDS)))
+        tx.execute("DELETE FROM diary_messages WHERE child_id = ?", (child,))
+
+    @handles("ChildJourney.RetentionEnded")
+    def forget_retained(self, event: Any, tx: Any) -> None:
+        """The legal retention ended: the retained records go too."""
+        child = str(event.originator_id)
+        for table in ("diary_entries", "medication_permissions", "diary_days"):
+            tx.execute(f"DELETE FROM {table} WHERE child_id = ?", (child,))
 
     @handles("MedicationPermission.MedicationPermissionRecorded")
     def permission(self, event: Any, tx: Any) -> None:

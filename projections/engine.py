@@ -56,11 +56,14 @@ class Projection:
     """A read model: the events it listens to (methods marked `@handles`) and its tables.
 
     Subclasses set `name`, `schema` (CREATE statements) and `tables` (cleared on rebuild).
+    `child_tables` (tables with a `child_id` column) lose every row of a child whose
+    journey is erased; a projection keeping more about a child overrides `forget_child`.
     """
 
     name: str = ""
     schema: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
+    child_tables: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.handlers: dict[str, Callable[[Any, Tx], None]] = {}
@@ -68,6 +71,12 @@ class Projection:
             method = getattr(self, attribute)
             for event_name in getattr(method, "__handles__", ()):
                 self.handlers[event_name] = method
+
+    @handles("ChildJourney.JourneyErased")
+    def forget_child(self, event: Any, tx: Tx) -> None:
+        """Delete the erased child's rows from this projection's tables."""
+        for table in self.child_tables:
+            tx.execute(f"DELETE FROM {table} WHERE child_id = ?", (str(event.originator_id),))
 
     def wants(self, topic: str) -> bool:
         return topic.rpartition(":")[2] in self.handlers

@@ -54,6 +54,7 @@ class IdentityViews(Projection):
     )
     tables = ("settings_view", "accounts_view", "parent_children", "parent_restrictions",
               "support_grants")
+    child_tables = ("parent_children", "parent_restrictions")
 
     @handles("Setting.Registered")
     def registered(self, event, tx) -> None:

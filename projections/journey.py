@@ -30,6 +30,7 @@ from domain.aggregates.child_journey import (
     APPROVED,
     CONTENT_FIELDS,
     LATE_UPLOAD,
+    MEDIA_WITHDRAWN,
     PENDING,
     REJECTED,
     WARNINGS,
@@ -207,6 +208,56 @@ class JourneyViews(Projection):
     def left(self, event: Any, tx: Any) -> None:
         tx.execute("UPDATE children_view SET left_on = ? WHERE child_id = ?",
                    (str(event.left_on), str(event.originator_id)))
+
+    # erasure
+
+    @handles("ChildJourney.JourneyErased")
+    def forget_child(self, event: Any, tx: Any) -> None:
+        """The child's row, journey, comments and assessments go, with the observations
+        they own from every journey that showed them; other journeys lose the child's
+        name from their group observations and the withdrawn photos (with a notice)."""
+        child = str(event.originator_id)
+        owned = [r[0] for r in tx.execute(
+            "SELECT observation_id FROM journey_observations WHERE owner_child_id = ?",
+            (child,)).fetchall()]
+        for table in ("journey_staff", "journey_parent", "journey_media", "journey_comments",
+                      "moderation_queue", "journey_revisions", "observation_media",
+                      "journey_observations"):
+            tx.executemany(f"DELETE FROM {table} WHERE observation_id = ?",
+                           [(o,) for o in owned])
+        for table in ("children_view", "journey_staff", "journey_parent", "journey_comments",
+                      "journey_media", "journey_assessments", "observation_media"):
+            tx.execute(f"DELETE FROM {table} WHERE child_id = ?", (child,))
+        withdrawn = set(_ids(event.withdrawn_media))
+        touched = {r[0] for r in tx.execute(
+            "SELECT observation_id FROM journey_observations WHERE staff_children LIKE ?",
+            (f'%"{child}"%',)).fetchall()}
+        for media_id in withdrawn:
+            touched.update(r[0] for r in tx.execute(
+                "SELECT observation_id FROM journey_revisions WHERE media LIKE ?",
+                (f'%"{media_id}"%',)).fetchall())
+        for observation_id in sorted(touched):
+            self._withdraw(tx, observation_id, child, withdrawn)
+            self._render(tx, observation_id)
+
+    def _withdraw(self, tx: Any, observation_id: str, child: str, media: set[str]) -> None:
+        """Take an erased child and their photos out of another child's observation."""
+        for number, children, used, shows, warnings in tx.execute(
+            "SELECT revision, children, media, shows_children, warnings "
+            "FROM journey_revisions WHERE observation_id = ?", (observation_id,)
+        ).fetchall():
+            used = json.loads(used or "[]")
+            kept = [m for m in used if m not in media]
+            warnings = json.loads(warnings or "[]")
+            if len(kept) < len(used) and MEDIA_WITHDRAWN not in warnings:
+                warnings.append(MEDIA_WITHDRAWN)
+            shows = {m: [c for c in ids if c != child]
+                     for m, ids in json.loads(shows or "{}").items() if m not in media}
+            tx.execute(
+                "UPDATE journey_revisions SET children = ?, media = ?, shows_children = ?, "
+                "warnings = ? WHERE observation_id = ? AND revision = ?",
+                (dumps([c for c in json.loads(children or "[]") if c != child]), dumps(kept),
+                 dumps(shows), dumps(warnings), observation_id, number))
 
     # observations
 
@@ -537,6 +588,8 @@ def _parent_entry(observation_id: str, child: str, owner: str, approved: dict,
         "next_steps": shown_in_journey(approved, child, owner)["next_steps"],
         "author": {"name": author["name"], "role": author["role"]},
         "approved_at": approved["moderated_at"],
+        **({"notice": WARNINGS[MEDIA_WITHDRAWN]}
+           if MEDIA_WITHDRAWN in (approved["warnings"] or []) else {}),
     }
 
 
@@ -629,9 +682,9 @@ def children_page(db: Database, setting_id: UUID, only: Iterable[UUID] | None,
 
 def room_children(db: Database, setting_id: UUID, room: str, day: str,
                   after: tuple[str, str] | None, limit: int) -> list[tuple[str, str]]:
-    """(child id, name) of the children in a room on a day (not left before it), by name."""
+    """(child id, name) of the children in a room on a day (not left by then), by name."""
     sql = ("SELECT child_id, name FROM children_view WHERE setting_id = ? AND room = ? "
-           "AND (left_on IS NULL OR left_on >= ?)")
+           "AND (left_on IS NULL OR left_on > ?)")
     params: list[Any] = [str(setting_id), room, day]
     if after is not None:
         sql += " AND (name > ? OR (name = ? AND child_id > ?))"

@@ -44,6 +44,10 @@ class Lookups:
         family, a device), and each is one query away."""
         self._cache.clear()
 
+    def forget_all(self) -> None:
+        """Drop every kept value (an erasure: nothing about the child may linger)."""
+        self._cache = {}
+
     def child_setting(self, child_id: UUID) -> UUID | None:
         """The setting a child belongs to (None if unknown)."""
         return self.cached(("child", child_id), ("journey",),

@@ -39,6 +39,14 @@ class MediaView(Projection):
     )
     tables = ("media_view", "media_declared")
 
+    @handles("ChildJourney.JourneyErased")
+    def forget_child(self, event, tx) -> None:
+        """The erased child's photos and videos are withdrawn (their objects deleted)."""
+        tx.execute("DELETE FROM media_children WHERE child_id = ?", (str(event.originator_id),))
+        withdrawn = [(str(m),) for m in event.withdrawn_media or []]
+        tx.executemany("DELETE FROM media_children WHERE media_id = ?", withdrawn)
+        tx.executemany("DELETE FROM media_view WHERE media_id = ?", withdrawn)
+
     @handles("Media.Uploaded")
     def uploaded(self, event, tx) -> None:
         media_id, setting_id = str(event.originator_id), str(event.setting_id)

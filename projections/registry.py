@@ -9,6 +9,7 @@ from projections.diary import DiaryViews
 from projections.engine import Projection
 from projections.identity import IdentityViews
 from projections.journey import JourneyViews
+from projections.lifecycle import LifecycleView
 from projections.media import MediaView
 from projections.media_visibility import MediaVisibility
 from projections.progress import ProgressView
@@ -26,4 +27,5 @@ def all_projections() -> list[Projection]:
         MediaVisibility(),
         ComplianceView(),
         ProgressView(),
+        LifecycleView(),
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +93,11 @@ class Database:
         """Keep a connection for the calling thread alone (see PostgreSQL's; SQLite
         already keeps one per thread)."""
 
+    def purge_deleted(self, tables: Sequence[str]) -> None:  # pragma: no cover - abstract
+        """Make deletions final on disk: no deleted row may linger in free space or a
+        journal (an erased child's name, for one)."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -142,6 +148,18 @@ class SQLiteDatabase(Database):
             conn.execute("COMMIT")
         finally:
             self._local.depth = 0
+
+    def purge_deleted(self, tables: Sequence[str]) -> None:
+        """`secure_delete` already zeroed the deleted rows in the pages; the WAL still
+        holds the pages as they were before: checkpoint it into the file and truncate
+        it to nothing (retried while a reader holds an older snapshot)."""
+        conn = self._connection()
+        for _ in range(50):
+            busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the SQLite journal could not be truncated: a reader held it")
 
     def close(self) -> None:
         with self._lock:
@@ -238,6 +256,13 @@ class PostgresDatabase(Database):
             tx.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
             for statement in statements:
                 tx.execute(statement.replace("BLOB", self.blob))
+
+    def purge_deleted(self, tables: Sequence[str]) -> None:
+        """VACUUM the tables: dead rows are removed and their space is reused, so no
+        reader, dump or backup of the database sees them again."""
+        with self.pool.connection() as conn:
+            for table in tables:
+                conn.execute(f"VACUUM {table}")
 
     def close(self) -> None:
         with self._pinned_lock:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from litestar import Request
 
@@ -26,6 +27,8 @@ from domain.errors import Forbidden, NotFound
 from projections import identity
 from projections.consent import signed_children
 from projections.devices import DeviceSeen, device_by_token_hash
+from projections.lifecycle import left_on as lifecycle_left_on
+from projections.lifecycle import parents_access_ended
 
 DEVICE_MISSING = (
     "Staff may use the system only from the setting's equipment: send the "
@@ -68,14 +71,18 @@ class Gatekeeper:
 
         return device_by_token_hash(self.db, token_hash(token))
 
-    def _family(self, parent_id: UUID, setting_id: UUID) -> tuple[frozenset, frozenset]:
-        """The parent's linked children, and those with a current signed agreement."""
+    def _family(self, parent_id: UUID, setting_id: UUID, today: date
+                ) -> tuple[frozenset, frozenset]:
+        """The parent's linked children (but those who left longer ago than the parents'
+        access lasts), and those with a current signed agreement."""
         def load() -> tuple[frozenset, frozenset]:
             children = identity.children_of_parent(self.db, parent_id)
+            children -= parents_access_ended(self.db, children, today)
             agreed = frozenset(signed_children(self.db, parent_id, setting_id)) & children
             return children, agreed
 
-        return self.lookups.cached(("family", parent_id), ("identity", "consent"), load)
+        return self.lookups.cached(("family", parent_id, today),
+                                   ("identity", "consent", "lifecycle"), load)
 
     def require_child(self, actor: Actor, child_id: Any, agreement: bool = True) -> None:
         """The child must be visible to the actor (see `domain.access.require_child_visible`)."""
@@ -89,6 +96,19 @@ class Gatekeeper:
     def forget_child(self, child_id: UUID) -> None:
         """Forget every kept session row (the cache register): each is one query away."""
         self._sessions.clear()
+
+    def require_recording_open(self, actor: Actor, child_id: Any, permission: str,
+                               now: datetime) -> None:
+        """Nothing new about a child who has left (see `domain.access`)."""
+        if permission not in access.RECORDS_ABOUT_CHILD:
+            return
+        child = UUID(str(child_id))
+        left_on = self.lookups.cached(("left_on", child), ("lifecycle",),
+                                      lambda: lifecycle_left_on(self.db, child))
+        if left_on is not None:
+            timezone = self.lookups.setting_timezone(actor.setting_id) or "UTC"
+            access.require_recording_open(permission, left_on,
+                                          now.astimezone(ZoneInfo(timezone)).date())
 
     def _session(self, digest: str, security: int | None = None) -> tuple | None:
         """The session's row joined with its account and setting, or None.
@@ -160,7 +180,8 @@ class Gatekeeper:
             if actor.is_support:
                 granted_until = identity.support_until(self.db, setting_id, account_id)
         else:
-            children, agreed = self._family(account_id, setting_id)
+            today = now.astimezone(ZoneInfo(row[7] or "UTC")).date()
+            children, agreed = self._family(account_id, setting_id, today)
             actor = Actor(account_id, setting_id, roles, None, children, agreed)
         access.require(actor, permission, support_granted_until=granted_until, now=now)
         return actor
@@ -212,6 +233,7 @@ def provide_actor(request: Request, services: Any) -> Actor:
         # another setting's or another family's child is 404; an unsigned agreement 403.
         gatekeeper.require_child(actor, child_id, (request.route_handler.opt or {}).get(
             "agreement", True))
+        gatekeeper.require_recording_open(actor, child_id, permission, now)
         if request.method == "GET":
             request.app.state.access_log.record(child_id, actor, request.url.path, now)
     return actor

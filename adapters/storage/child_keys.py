@@ -126,5 +126,11 @@ class ChildKeys:
             for key in [k for k in self._cache if k[0] == child_id]:
                 del self._cache[key]
 
+    def forget(self, child_id: UUID, purposes: tuple[str, ...]) -> None:
+        """Drop the child's unwrapped keys from memory (they are read again if needed)."""
+        with self._lock:
+            for purpose in purposes:
+                self._cache.pop((child_id, purpose), None)
+
     def exists(self, child_id: UUID, purpose: str) -> bool:
         return self.cipher(child_id, purpose) is not None

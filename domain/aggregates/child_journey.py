@@ -1,5 +1,6 @@
 """ChildJourney: one per child (its id is the child id). Enrolment, observations and
-their revisions, moderation, comments, assessments, leaving.
+their revisions, moderation, comments, assessments, leaving, erasure and the end of
+the legal retention of the child's accident, incident and medication records.
 
 An observation belongs to the journey of the child it was submitted for; a group
 observation (other children who took part) is projected into each tagged child's
@@ -16,6 +17,7 @@ observations and information are moderated before being added).
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -41,13 +43,19 @@ MAX_CHILDREN = 40
 LATE_AFTER = timedelta(days=7)
 # `at` is UTC; a date "today" somewhere on Earth is at most 14 hours ahead of UTC.
 LATEST_UTC_OFFSET = timedelta(hours=14)
+LEAVER_ACCESS_DAYS = 90  # parents keep reading a journey this long after the child left
+MAX_LEAVER_ACCESS_DAYS = 3650
+RETENTION_MONTHS = 21 * 12 + 3  # EYFS and insurers: until the child is 21 years 3 months
 
 PENDING, APPROVED, REJECTED, SUPERSEDED = "pending", "approved", "rejected", "superseded"
 PROFILE, PROGRESS_CHECK = "profile", "progress_check"
 
 PAST_TENSE = "past_tense"
 LATE_UPLOAD = "late_upload"
+MEDIA_WITHDRAWN = "shared_media_withdrawn"
 WARNINGS = {
+    MEDIA_WITHDRAWN: "A shared photo or video of this observation was withdrawn: it showed "
+                     "another child whose records were erased.",
     PAST_TENSE: "The text reads as past tense; observations are written in the present "
                 "tense (for example 'builds', 'is building').",
     LATE_UPLOAD: "This observation was made more than a week before it was uploaded; "
@@ -151,6 +159,13 @@ def birthday(born: date, years: int) -> date:
         return date(born.year + years, 3, 1)
 
 
+def retention_ends(born: date) -> date:
+    """The day the legal retention of accident, incident and medication records ends:
+    the child is 21 years and 3 months old (the last day of a shorter month)."""
+    year, month = divmod(born.year * 12 + born.month - 1 + RETENTION_MONTHS, 12)
+    return date(year, month + 1, min(born.day, monthrange(year, month + 1)[1]))
+
+
 def _text(value: Any, name: str, limit: int, required: bool = True) -> str | None:
     if value is None and not required:
         return None
@@ -194,6 +209,10 @@ class ChildJourney(NurseryAggregate):
         self.room = room
         self.key_person_id = key_person_id
         self.left_on: date | None = None
+        self.parent_access_until: date | None = None
+        self.erased = False
+        self.retained_until: date | None = None
+        self.retention_ended = False
         self.observations: dict[UUID, Observation] = {}
         self.comments: dict[UUID, Comment] = {}
         self.assessments: dict[UUID, Assessment] = {}
@@ -229,18 +248,75 @@ class ChildJourney(NurseryAggregate):
     def _key_person_changed(self, key_person_id: UUID, actor: Actor, at: datetime) -> None:
         self.key_person_id = key_person_id
 
-    def leave(self, left_on: date, actor: Actor, at: datetime) -> None:
-        """Record that the child has left the setting; the journey stays for the family."""
+    def leave(self, left_on: date, actor: Actor, at: datetime,
+              parent_access_days: int = LEAVER_ACCESS_DAYS) -> None:
+        """Record that the child leaves the setting on a date: from then on nothing new is
+        recorded, and the family keeps reading the journey for `parent_access_days`."""
         self._require_manager(actor)
         if self.left_on is not None:
             raise Conflict("This child has already left the setting.")
         if not isinstance(left_on, date) or left_on < self.date_of_birth:
             raise Invalid("The field 'date' must be a date after the child's birth.", "date")
-        self._left(left_on, actor, at)
+        if isinstance(parent_access_days, bool) or not isinstance(parent_access_days, int) \
+                or not 0 <= parent_access_days <= MAX_LEAVER_ACCESS_DAYS:
+            raise Invalid("The field 'parent_access_days' must be a whole number of days "
+                          f"from 0 to {MAX_LEAVER_ACCESS_DAYS}.", "parent_access_days")
+        self._left(left_on, actor, at, left_on + timedelta(days=parent_access_days))
 
     @event("Left")
-    def _left(self, left_on: date, actor: Actor, at: datetime) -> None:
+    def _left(self, left_on: date, actor: Actor, at: datetime,
+              parent_access_until: date | None = None) -> None:
         self.left_on = left_on
+        self.parent_access_until = parent_access_until
+
+    def has_left(self, on: date) -> bool:
+        """Whether the child has left the setting by this date."""
+        return self.left_on is not None and self.left_on <= on
+
+    # erasure and legal retention
+
+    def erase(self, confirm: Any, withdrawn_media: list[UUID], actor: Actor,
+              at: datetime) -> None:
+        """A manager erases the child's journey, confirming with the child's full name.
+
+        The event keeps the name and date of birth only for the records under legal
+        retention (it is sealed with the retention key), until `retained_until`.
+        `withdrawn_media` are the photos and videos showing the child, withdrawn from
+        every journey.
+        """
+        self._require_manager(actor)
+        if not isinstance(confirm, str) or " ".join(confirm.split()) != self.name:
+            raise Conflict("The field 'confirm' must be the child's full name exactly as "
+                           "enrolled; nothing was erased.")
+        self._journey_erased(self.name, self.date_of_birth,
+                             retention_ends(self.date_of_birth), list(withdrawn_media),
+                             actor, at)
+
+    @event("JourneyErased")
+    def _journey_erased(self, name: str, date_of_birth: date, retained_until: date,
+                        withdrawn_media: list[UUID], actor: Actor, at: datetime) -> None:
+        self.name = name
+        self.date_of_birth = date_of_birth
+        self.erased = True
+        self.retained_until = retained_until
+        self.observations = {}
+        self.comments = {}
+        self.assessments = {}
+
+    def end_retention(self, actor: Actor, at: datetime) -> None:
+        """The legal retention of an erased child's records has ended: they go too."""
+        if not self.erased or self.retention_ended:
+            raise Conflict("This child's records are not under legal retention.")
+        assert self.retained_until is not None
+        if at.date() < self.retained_until:
+            raise Conflict("This child's records are kept under legal retention until "
+                           f"{self.retained_until.isoformat()}.")
+        self._retention_ended(actor, at)
+
+    @event("RetentionEnded")
+    def _retention_ended(self, actor: Actor, at: datetime) -> None:
+        self.retention_ended = True
+        self.name = ""
 
     # observations
 
@@ -260,7 +336,7 @@ class ChildJourney(NurseryAggregate):
         `children` are the other children who took part, already checked by the
         command to be children of the setting. The revision is pending until approved.
         """
-        self._require_here(actor)
+        self._require_here(actor, at)
         if observation_id in self.observations:
             raise Conflict("An observation with this id already exists.")
         content = self._checked_content(
@@ -293,7 +369,7 @@ class ChildJourney(NurseryAggregate):
         if not actor.is_staff:
             raise Forbidden("Parents add observations and comments; they do not edit "
                             "existing material.")
-        self._require_here(actor)
+        self._require_here(actor, at)
         observation = self.observation(observation_id)
         unknown = set(changes) - set(CONTENT_FIELDS)
         if unknown:
@@ -456,7 +532,7 @@ class ChildJourney(NurseryAggregate):
         `owner` is the journey the observation belongs to (this one, or the journey of
         the child a group observation was submitted for).
         """
-        self._require_here(actor)
+        self._require_here(actor, at)
         observation = owner.observations.get(observation_id)
         if observation is None or observation.removed or (
                 observation.approved is not None
@@ -524,7 +600,7 @@ class ChildJourney(NurseryAggregate):
         """
         if not actor.is_staff:
             raise Forbidden("Only staff record assessments.")
-        self._require_here(actor)
+        self._require_here(actor, at)
         curriculum = curriculum or framework_for()
         period = _text(period, "period", MAX_NAME)
         kind = kind or (PROGRESS_CHECK if "progress_check" in slug(period) else PROFILE)
@@ -613,16 +689,18 @@ class ChildJourney(NurseryAggregate):
 
     def require_actor(self, actor: Actor) -> None:
         """The actor may act on this child (`domain.access`): else 404, or 403 for an
-        unsigned agreement or a support account."""
+        unsigned agreement or a support account. An erased child is 404 to everyone."""
+        if self.erased:
+            raise NotFound("No such child.")
         try:
             access.require_may_act_on_child(actor, self.setting_id, self.child_id)
         except NotFound:
             raise NotFound("No such child.") from None
 
-    def _require_here(self, actor: Actor) -> None:
+    def _require_here(self, actor: Actor, at: datetime | None = None) -> None:
         self.require_actor(actor)
-        if self.left_on is not None:
-            raise Conflict("This child has left the setting; the journey is closed.")
+        if self.left_on is not None and (at is None or self.has_left(at.date())):
+            raise Conflict(access.left_sentence(self.left_on))
 
     @staticmethod
     def _four_eyes(authors: set[UUID], managers_in_setting: int, actor: Actor,

@@ -239,7 +239,7 @@ class JourneyCommands(MediaCommands, ConsentCommands):
             if other_id == journey.child_id:
                 continue  # the aggregate explains this one
             found = self._find(other_id, ChildJourney)
-            if found is None or found.setting_id != journey.setting_id \
+            if found is None or found.erased or found.setting_id != journey.setting_id \
                     or (actor.is_parent and other_id not in actor.children):
                 raise Invalid(f"The field 'children[{index}]' is not a child of this setting"
                               + (" linked to you." if actor.is_parent else "."),

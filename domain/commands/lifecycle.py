@@ -1,9 +1,42 @@
-"""Children leaving, erasure, setting termination."""
+"""Children leaving, erasure of a child's journey, the end of legal retention."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from uuid import UUID
+
+from domain.actor import Actor
+from domain.aggregates.child_journey import LEAVER_ACCESS_DAYS, ChildJourney
 from domain.commands.base import Commands
+from domain.errors import NotFound
 
 
 class LifecycleCommands(Commands):
-    """Children leaving, erasure, setting termination."""
+    """Children leaving, erasure, the end of legal retention."""
+
+    def _child(self, child_id: UUID, actor: Actor) -> ChildJourney:
+        journey = self._load(child_id, ChildJourney, "No such child.")
+        if journey.setting_id != actor.setting_id:
+            raise NotFound("No such child.")
+        return journey
+
+    def leave_child(self, child_id: UUID, left_on: date, actor: Actor, at: datetime,
+                    parent_access_days: int = LEAVER_ACCESS_DAYS) -> int:
+        """A manager records the date a child leaves the setting."""
+        journey = self._child(child_id, actor)
+        journey.leave(left_on, actor, at, parent_access_days)
+        return self._save(journey)
+
+    def erase_child(self, child_id: UUID, confirm: str, withdrawn_media: list[UUID],
+                    actor: Actor, at: datetime) -> tuple[ChildJourney, int]:
+        """A manager erases a child's journey (the adapter then shreds the journey key)."""
+        journey = self._child(child_id, actor)
+        journey.erase(confirm, withdrawn_media, actor, at)
+        return journey, self._save(journey)
+
+    def end_retention(self, child_id: UUID, actor: Actor, at: datetime) -> int:
+        """The retention of an erased child's records ended (the adapter then shreds the
+        retention key)."""
+        journey = self._load(child_id, ChildJourney, "No such child.")
+        journey.end_retention(actor, at)
+        return self._save(journey)

@@ -390,7 +390,7 @@ def test_key_person_change_and_leaving(journey, manager, practitioner):
     new_key_person = uuid4()
     journey.change_key_person(new_key_person, manager, AT)
     assert journey.key_person_id == new_key_person
-    journey.leave(date(2026, 12, 1), manager, AT)
+    journey.leave(AT.date(), manager, AT)
     with pytest.raises(Conflict):
         submit(journey, practitioner)
 
@@ -409,3 +409,37 @@ def test_history_replays_to_the_same_state(journey, practitioner, manager):
     assert copy.observations == journey.observations
     assert copy.comments == journey.comments
     assert copy.assessments == journey.assessments
+
+
+def test_legal_retention_ends_at_21_years_and_3_months():
+    from domain.aggregates.child_journey import retention_ends
+
+    assert retention_ends(date(2023, 3, 1)) == date(2044, 6, 1)
+    assert retention_ends(date(2024, 11, 30)) == date(2046, 2, 28)
+    assert retention_ends(date(2023, 10, 31)) == date(2045, 1, 31)
+    assert retention_ends(date(2024, 2, 29)) == date(2045, 5, 29)
+
+
+def test_erasure_needs_the_full_name_and_closes_the_journey(journey, manager, practitioner):
+    with pytest.raises(Conflict):
+        journey.erase("Someone Else", [], manager, AT)
+    with pytest.raises(Forbidden):
+        journey.erase(journey.name, [], practitioner, AT)
+    name = journey.name
+    journey.erase(f"  {name} ", [], manager, AT)
+    assert journey.erased and journey.observations == {}
+    with pytest.raises(NotFound):
+        submit(journey, practitioner)
+    with pytest.raises(Conflict):
+        journey.end_retention(manager, AT)
+    later = AT.replace(year=journey.retained_until.year + 1)
+    journey.end_retention(manager, later)
+    assert journey.retention_ended and replayed(journey).retention_ended
+
+
+def test_leaving_closes_the_journey_from_the_leaving_day(journey, manager, practitioner):
+    journey.leave(AT.date() + timedelta(days=1), manager, AT)
+    submit(journey, practitioner)
+    with pytest.raises(Conflict):
+        submit(journey, practitioner, at=AT + timedelta(days=1))
+    assert journey.parent_access_until == AT.date() + timedelta(days=91)
