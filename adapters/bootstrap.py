@@ -17,6 +17,7 @@ from adapters.storage.caches import Caches
 from adapters.storage.child_keys import ChildKeys
 from adapters.storage.credentials import Credentials
 from adapters.storage.event_store import event_store_env
+from adapters.storage.jobs import Jobs
 from adapters.storage.kept_days import KeptDays
 from adapters.storage.media import MediaStore, media_store_for, spool_dir
 from adapters.storage.media_sweep import media_sweeper, sweep_orphans
@@ -46,6 +47,7 @@ class Services:
     lookups: Lookups
     caches: Caches
     media_sweeper: Repeating | None = None
+    jobs: Jobs | None = None  # long jobs and their progress (termination)
 
     @property
     def backend(self) -> str:
@@ -109,7 +111,8 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
     lookups = Lookups(db, projections)
     caches = register_caches(Caches(db), keys, lookups, kept_days)
     services = Services(settings, app, db, keys, projections, media, clock or SystemClock(),
-                        Credentials(db), AccessLog(db), lookups, caches)
+                        Credentials(db), AccessLog(db), lookups, caches,
+                        jobs=Jobs(db))
     projections.catch_up()
     if background:
         projections.start()

@@ -32,11 +32,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from adapters.bootstrap import bootstrap
     from adapters.erasure import run_retention_daily
+    from adapters.termination import run_terminations_every
 
     services = bootstrap(settings, background=True)
     app = create_app(services)
     stop = threading.Event()
     run_retention_daily(services, stop)
+    run_terminations_every(services, stop)
     print(f"Serving the Learning Journey on http://{args.host}:{args.port} "
           f"(Ctrl+C stops it).", file=sys.stderr, flush=True)
     try:
@@ -173,32 +175,45 @@ def _version() -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """A child's portfolio (PDF and zip) into a directory, with a progress bar."""
+    """A child's portfolio (PDF and zip) into a directory, or with `--setting` every
+    child's into a directory each; with progress bars."""
     from pathlib import Path
     from uuid import UUID
 
+    from projections.lifecycle import children_of_setting
+
+    if bool(args.child_id) == bool(args.setting):
+        raise ConfigError("give either a child id or --setting SETTING_ID")
+    out = Path(args.out)
+    services = _services()
+    try:
+        if args.setting:
+            for child_id in children_of_setting(services.db, UUID(args.setting)):
+                _export_child(services, child_id, out / str(child_id))
+        else:
+            _export_child(services, UUID(args.child_id), out)
+    finally:
+        services.close()
+    print(f"Wrote the portfolios under {out}.")
+    return 0
+
+
+def _export_child(services: Any, child_id: Any, out: Any) -> None:
     from tqdm import tqdm
 
     from adapters.portfolio import Portfolio, file_chunks, pdf_file, zip_stream
 
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    services = _services()
-    try:
-        portfolio = Portfolio(services, UUID(args.child_id))
-        with tqdm(unit="observation", desc="zip", file=sys.stderr) as bar, \
-                open(out / "learning-journey.zip", "wb") as handle:
-            for chunk in zip_stream(portfolio, progress=lambda _: bar.update()):
-                handle.write(chunk)
-        with tqdm(unit="observation", desc="pdf", file=sys.stderr) as bar:
-            path = pdf_file(portfolio, progress=lambda _: bar.update())
-        with open(out / "learning-journey.pdf", "wb") as handle:
-            for chunk in file_chunks(path):
-                handle.write(chunk)
-    finally:
-        services.close()
-    print(f"Wrote {out / 'learning-journey.pdf'} and {out / 'learning-journey.zip'}.")
-    return 0
+    portfolio = Portfolio(services, child_id)
+    with tqdm(unit="observation", desc=f"zip {child_id}", file=sys.stderr) as bar, \
+            open(out / "learning-journey.zip", "wb") as handle:
+        for chunk in zip_stream(portfolio, progress=lambda _: bar.update()):
+            handle.write(chunk)
+    with tqdm(unit="observation", desc=f"pdf {child_id}", file=sys.stderr) as bar:
+        path = pdf_file(portfolio, progress=lambda _: bar.update())
+    with open(out / "learning-journey.pdf", "wb") as handle:
+        for chunk in file_chunks(path):
+            handle.write(chunk)
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
@@ -267,8 +282,10 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("names", nargs="*", help=(
         "projections to rebuild (default: all): " + ", ".join(_projection_names())))
     rebuild.set_defaults(run=cmd_rebuild)
-    export = sub.add_parser("export", help="a child's portfolio (PDF and zip) into a directory")
-    export.add_argument("child_id", help="the child's id")
+    export = sub.add_parser("export", help="a child's portfolio (PDF and zip) into a "
+                                           "directory, or every child's with --setting")
+    export.add_argument("child_id", nargs="?", help="the child's id")
+    export.add_argument("--setting", help="export every child of this setting (its id)")
     export.add_argument("--out", required=True, help="the directory to write to")
     export.set_defaults(run=cmd_export)
     retention = sub.add_parser("retention", help="legal retention of erased children's records")

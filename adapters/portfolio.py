@@ -6,7 +6,8 @@ assessments. The PDF embeds each photo scaled down (never the original); the zip
 the original files with readable names (`2026-03-03 painting.jpg`), an `index.html`
 that opens offline and `journey.json` (shape below). Neither sits in memory whole:
 entries are read a page at a time, photos one at a time; the zip is written as it is
-sent, the PDF to a temporary file outside the data directory, then sent and deleted.
+sent, the PDF to a temporary file outside the data directory (its scaled photos too, read one at
+a time while the pages are drawn), then sent and deleted.
 
 `journey.json`: `{"child": {"child_id", "name", "date_of_birth"}, "observations": [
 {"observation_id", "observed_on", "text", "framework", "next_steps", "author",
@@ -30,7 +31,7 @@ from uuid import UUID
 from adapters.storage.media import media_key
 from projections.lifecycle import portfolio_assessments, portfolio_child, portfolio_entries
 
-PHOTO_PIXELS = 900  # the longest side of a photo in the PDF
+PHOTO_PIXELS = 640  # the longest side of a photo in the PDF
 CHUNK = 256 * 1024
 Progress = Callable[[int], None]
 
@@ -179,6 +180,7 @@ def pdf_file(portfolio: Portfolio, progress: Progress = _quiet) -> str:
     styles = getSampleStyleSheet()
     handle, path = tempfile.mkstemp(prefix="portfolio-", suffix=".pdf")
     os.close(handle)
+    scaled_photos = tempfile.TemporaryDirectory(prefix="portfolio-photos-")
     child = portfolio.child
     story: list[Any] = [Paragraph(html.escape(f"{child['name']}'s Learning Journey"),
                                   styles["Title"])]
@@ -200,14 +202,14 @@ def pdf_file(portfolio: Portfolio, progress: Progress = _quiet) -> str:
                 story.append(text("(a video: in the zip download)", "Italic"))
                 continue
             original = io.BytesIO(b"".join(portfolio.media_bytes(media_id)))
-            with Image.open(original) as image:
+            scaled = os.path.join(scaled_photos.name, f"{media_id}.jpg")
+            with Image.open(original) as image:  # the original leaves memory here
                 image.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS))
-                scaled = io.BytesIO()
-                image.convert("RGB").save(scaled, "JPEG", quality=75)
+                image.convert("RGB").save(scaled, "JPEG", quality=70)
                 ratio = image.height / image.width
             shown = min(width, 120 * mm / ratio)
-            scaled.seek(0)
-            story.append(Picture(scaled, width=shown, height=shown * ratio))
+            # lazy=2: read from the file when drawn, closed after
+            story.append(Picture(scaled, width=shown, height=shown * ratio, lazy=2))
         for comment in entry.get("comments") or []:
             who = (comment.get("author") or {}).get("name") or "A parent"
             story.append(text(f"{who}: {comment['text']}", "Italic"))
@@ -222,8 +224,11 @@ def pdf_file(portfolio: Portfolio, progress: Progress = _quiet) -> str:
                 story.append(text(f"{area.replace('_', ' ')}: {judgement}"))
             if item.get("summary"):
                 story.append(text(item["summary"]))
-    SimpleDocTemplate(path, pagesize=A4, title=f"{child['name']}'s Learning Journey",
-                      leftMargin=20 * mm, rightMargin=20 * mm).build(story)
+    try:
+        SimpleDocTemplate(path, pagesize=A4, title=f"{child['name']}'s Learning Journey",
+                          leftMargin=20 * mm, rightMargin=20 * mm).build(story)
+    finally:
+        scaled_photos.cleanup()
     return path
 
 

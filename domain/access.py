@@ -124,6 +124,9 @@ PERMISSIONS: dict[str, Permission] = {
     "job.read": _r(MANAGER),
 }
 
+# What a manager may still do while the setting is archived for termination.
+WHILE_CLOSING = frozenset({"setting.terminate", "job.read"})
+
 # What records something new about a child: closed from the day the child leaves.
 RECORDS_ABOUT_CHILD = frozenset({
     "observation.submit", "observation.revise", "comment.add", "assessment.record",
@@ -302,3 +305,11 @@ def parent_access_ended(parent_access_until: date, today: date) -> bool:
     (the leaving date plus the period the manager chose, 90 days by default); from
     that day the child is no longer theirs to see (`404`)."""
     return today >= parent_access_until
+
+
+def require_setting_open(actor: Actor, permission: str, closing: bool) -> None:
+    """A setting archived for termination locks every account out, support included;
+    a manager may only cancel the termination or follow its progress."""
+    if closing and not (actor.is_manager and permission in WHILE_CLOSING):
+        raise Forbidden("This setting's account is being terminated: every account is "
+                        "locked out (a manager may cancel it while it is archived).")

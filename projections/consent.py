@@ -42,6 +42,7 @@ class ConsentViews(Projection):
     )
     tables = ("terms", "agreements", "consent_view")
     child_tables = ("agreements", "consent_view")
+    setting_tables = ("terms", *child_tables)
 
     @handles("Setting.TermsPublished")
     def terms_published(self, event: Any, tx: Any) -> None:

@@ -78,6 +78,7 @@ class DevicesView(Projection):
         "CREATE INDEX IF NOT EXISTS damage_by_setting ON damage_reports (setting_id)",
     )
     tables = ("devices_view", "device_custody", "device_photos", "damage_reports")
+    setting_tables = tables
 
     @handles("Device.Registered")
     def registered(self, event, tx) -> None:

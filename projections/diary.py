@@ -110,6 +110,7 @@ class DiaryViews(Projection):
         "ON medication_permissions (child_id)",
     )
     tables = ("diary_days", "diary_entries", "diary_messages", "medication_permissions")
+    setting_tables = ("diary_days", "diary_messages")  # retained records stay (the law)
 
     @handles("ChildJourney.JourneyErased")
     def forget_child(self, event: Any, tx: Any) -> None:

@@ -58,18 +58,22 @@ class Projection:
     Subclasses set `name`, `schema` (CREATE statements) and `tables` (cleared on rebuild).
     `child_tables` (tables with a `child_id` column) lose every row of a child whose
     journey is erased; a projection keeping more about a child overrides `forget_child`.
+    `setting_tables` (with a `setting_id` column) lose a deleted setting's rows.
     """
 
     name: str = ""
     schema: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
     child_tables: tuple[str, ...] = ()
+    setting_tables: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.handlers: dict[str, Callable[[Any, Tx], None]] = {}
         for attribute in dir(type(self)):
             method = getattr(self, attribute)
             for event_name in getattr(method, "__handles__", ()):
+                if event_name in self.handlers:  # a second handler would silently win
+                    raise TypeError(f"{type(self).__name__} handles {event_name} twice")
                 self.handlers[event_name] = method
 
     @handles("ChildJourney.JourneyErased")
@@ -77,6 +81,12 @@ class Projection:
         """Delete the erased child's rows from this projection's tables."""
         for table in self.child_tables:
             tx.execute(f"DELETE FROM {table} WHERE child_id = ?", (str(event.originator_id),))
+
+    @handles("Setting.Deleted")
+    def forget_setting(self, event: Any, tx: Tx) -> None:
+        """Delete a terminated setting's rows from this projection's tables."""
+        for table in self.setting_tables:
+            tx.execute(f"DELETE FROM {table} WHERE setting_id = ?", (str(event.originator_id),))
 
     def wants(self, topic: str) -> bool:
         return topic.rpartition(":")[2] in self.handlers

@@ -55,6 +55,20 @@ class IdentityViews(Projection):
     tables = ("settings_view", "accounts_view", "parent_children", "parent_restrictions",
               "support_grants")
     child_tables = ("parent_children", "parent_restrictions")
+    setting_tables = ("support_grants", "accounts_view", "settings_view")
+
+    @handles("Setting.TerminationRequested")
+    def support_ends(self, event, tx) -> None:
+        """Support access ends with a termination request."""
+        tx.execute("DELETE FROM support_grants WHERE setting_id = ?", (str(event.originator_id),))
+
+    @handles("Setting.Deleted")
+    def forget_setting(self, event, tx) -> None:
+        for table in ("parent_children", "parent_restrictions"):
+            tx.execute(f"DELETE FROM {table} WHERE parent_id IN "
+                       "(SELECT account_id FROM accounts_view WHERE setting_id = ?)",
+                       (str(event.originator_id),))
+        super().forget_setting(event, tx)
 
     @handles("Setting.Registered")
     def registered(self, event, tx) -> None:

@@ -175,6 +175,7 @@ class JourneyViews(Projection):
     tables = ("children_view", "journey_observations", "journey_revisions", "journey_staff",
               "journey_parent", "journey_comments", "moderation_queue", "journey_assessments",
               "comments_waiting", "assessments_moderation")
+    setting_tables = tables
 
     # children
 
@@ -226,7 +227,8 @@ class JourneyViews(Projection):
             tx.executemany(f"DELETE FROM {table} WHERE observation_id = ?",
                            [(o,) for o in owned])
         for table in ("children_view", "journey_staff", "journey_parent", "journey_comments",
-                      "journey_media", "journey_assessments", "observation_media"):
+                      "journey_media", "journey_assessments", "observation_media",
+                      "comments_waiting", "assessments_moderation"):
             tx.execute(f"DELETE FROM {table} WHERE child_id = ?", (child,))
         withdrawn = set(_ids(event.withdrawn_media))
         touched = {r[0] for r in tx.execute(

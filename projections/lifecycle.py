@@ -32,8 +32,42 @@ class LifecycleView(Projection):
             erased_at TEXT,
             retained_until TEXT)""",
         "CREATE INDEX IF NOT EXISTS lifecycle_retention ON child_lifecycle (retained_until)",
+        """CREATE TABLE IF NOT EXISTS setting_termination (
+            setting_id TEXT PRIMARY KEY,
+            mode TEXT NOT NULL,
+            delete_after TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            requested_by TEXT NOT NULL,
+            deletion_started INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0)""",
     )
-    tables = ("child_lifecycle",)
+    tables = ("child_lifecycle", "setting_termination")
+
+    @handles("Setting.TerminationRequested")
+    def termination_requested(self, event: Any, tx: Any) -> None:
+        tx.execute(
+            "INSERT INTO setting_termination (setting_id, mode, delete_after, job_id, "
+            "requested_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (setting_id) DO UPDATE SET "
+            "mode = excluded.mode, delete_after = excluded.delete_after, "
+            "job_id = excluded.job_id, requested_by = excluded.requested_by",
+            (str(event.originator_id), event.mode, event.delete_after.isoformat(),
+             str(event.job_id), str(event.actor.account_id)))
+
+    @handles("Setting.TerminationCancelled")
+    def termination_cancelled(self, event: Any, tx: Any) -> None:
+        tx.execute("DELETE FROM setting_termination WHERE setting_id = ?",
+                   (str(event.originator_id),))
+
+    @handles("Setting.DeletionStarted")
+    def deletion_started(self, event: Any, tx: Any) -> None:
+        tx.execute("UPDATE setting_termination SET deletion_started = 1 WHERE setting_id = ?",
+                   (str(event.originator_id),))
+
+    @handles("Setting.Deleted")
+    def forget_setting(self, event: Any, tx: Any) -> None:
+        """The setting is deleted: only ids and dates stay here (retention, the job)."""
+        tx.execute("UPDATE setting_termination SET deleted = 1 WHERE setting_id = ?",
+                   (str(event.originator_id),))
 
     @handles("ChildJourney.Enrolled")
     def enrolled(self, event: Any, tx: Any) -> None:
@@ -186,3 +220,36 @@ def portfolio_assessments(db: Any, child_id: UUID) -> list[dict]:
                     (str(child_id),))
     return [{"period": p, "kind": k, "judgements": json.loads(j), "summary": s,
              "recorded_at": at} for p, k, j, s, at in rows]
+
+
+def termination_of(db: Any, setting_id: UUID) -> dict | None:
+    """The setting's termination under way (mode, delete_after, job_id, requested_by,
+    deletion_started, deleted), or None."""
+    row = db.query_one("SELECT mode, delete_after, job_id, requested_by, deletion_started, "
+                       "deleted FROM setting_termination WHERE setting_id = ?",
+                       (str(setting_id),))
+    if row is None:
+        return None
+    return {"mode": row[0], "delete_after": row[1], "job_id": row[2],
+            "requested_by": row[3], "deletion_started": bool(row[4]), "deleted": bool(row[5])}
+
+
+def terminations_due(db: Any, now: str) -> list[UUID]:
+    """Settings whose deletion is due (archive over, or delete mode) and not finished."""
+    rows = db.query("SELECT setting_id FROM setting_termination WHERE deleted = 0 "
+                    "AND delete_after <= ? ORDER BY delete_after", (now,))
+    return [UUID(r[0]) for r in rows]
+
+
+def children_of_setting(db: Any, setting_id: UUID, erased_too: bool = False) -> list[UUID]:
+    """The setting's children not yet erased (or every one it had, `erased_too`)."""
+    rows = db.query("SELECT child_id FROM child_lifecycle WHERE setting_id = ? "
+                    + ("" if erased_too else "AND erased_at IS NULL ") + "ORDER BY child_id",
+                    (str(setting_id),))
+    return [UUID(r[0]) for r in rows]
+
+
+def accounts_of_setting(db: Any, setting_id: UUID) -> list[UUID]:
+    rows = db.query("SELECT account_id FROM accounts_view WHERE setting_id = ? "
+                    "ORDER BY account_id", (str(setting_id),))
+    return [UUID(r[0]) for r in rows]

@@ -38,6 +38,7 @@ class MediaView(Projection):
             setting_id TEXT NOT NULL)""",
     )
     tables = ("media_view", "media_declared")
+    setting_tables = tables
 
     @handles("ChildJourney.JourneyErased")
     def forget_child(self, event, tx) -> None:

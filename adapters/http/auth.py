@@ -28,7 +28,7 @@ from projections import identity
 from projections.consent import signed_children
 from projections.devices import DeviceSeen, device_by_token_hash
 from projections.lifecycle import left_on as lifecycle_left_on
-from projections.lifecycle import parents_access_ended
+from projections.lifecycle import parents_access_ended, termination_of
 
 DEVICE_MISSING = (
     "Staff may use the system only from the setting's equipment: send the "
@@ -183,6 +183,9 @@ class Gatekeeper:
             today = now.astimezone(ZoneInfo(row[7] or "UTC")).date()
             children, agreed = self._family(account_id, setting_id, today)
             actor = Actor(account_id, setting_id, roles, None, children, agreed)
+        closing = self.lookups.cached(("closing", setting_id), ("lifecycle",),
+                                      lambda: termination_of(self.db, setting_id))
+        access.require_setting_open(actor, permission, closing is not None)
         access.require(actor, permission, support_granted_until=granted_until, now=now)
         return actor
 

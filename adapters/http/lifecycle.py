@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 from litestar import get, post
@@ -13,9 +14,12 @@ from litestar.response import Stream
 from adapters.bootstrap import Services
 from adapters.erasure import erase_child
 from adapters.portfolio import Portfolio, file_chunks, pdf_file, zip_stream
+from adapters.storage.jobs import CANCELLED
+from adapters.termination import run_due_terminations
 from domain.actor import Actor
 from domain.aggregates.child_journey import LEAVER_ACCESS_DAYS
-from projections.lifecycle import retained_records
+from domain.errors import NotFound
+from projections.lifecycle import retained_records, termination_of
 
 
 class Leaving(msgspec.Struct, forbid_unknown_fields=True):
@@ -23,6 +27,13 @@ class Leaving(msgspec.Struct, forbid_unknown_fields=True):
 
     date: dt.date
     parent_access_days: int = LEAVER_ACCESS_DAYS
+
+
+class Termination(msgspec.Struct, forbid_unknown_fields=True):
+    """`archive` (kept `archive_days`, then deleted) or `delete` (at once)."""
+
+    mode: str
+    archive_days: int | None = None
 
 
 class Erasure(msgspec.Struct, forbid_unknown_fields=True):
@@ -77,4 +88,44 @@ def portfolio_zip(child_id: UUID, actor: Actor, services: Services) -> Stream:
                            'attachment; filename="learning-journey.zip"'})
 
 
-ROUTES: list[Any] = [leave, erase, retained, portfolio_pdf, portfolio_zip]
+@post("/setting/terminate", opt={"permission": "setting.terminate"}, sync_to_thread=True,
+      status_code=202)
+def terminate(data: Termination, actor: Actor, services: Services) -> dict[str, Any]:
+    """A manager terminates the setting's account: every account is locked out at once;
+    `archive` keeps the data `archive_days` (a manager may cancel meanwhile), `delete`
+    deletes it now. The deletion is a job whose progress `GET /jobs/{id}` reads."""
+    job_id = uuid4()
+    now = services.clock()
+    assert services.jobs is not None
+    delete_after, position = services.app.request_termination(
+        data.mode, data.archive_days, job_id, actor, now)
+    services.jobs.create(job_id, actor.setting_id, f"termination ({data.mode})", now)
+    services.projections.wait_for(position)
+    if delete_after <= now:
+        threading.Thread(target=run_due_terminations, args=(services,),
+                         name="journey-termination-now", daemon=True).start()
+    return {"job_id": str(job_id), "delete_after": delete_after.isoformat()}
+
+
+@post("/setting/terminate/cancel", opt={"permission": "setting.terminate"},
+      sync_to_thread=True, status_code=204)
+def cancel_termination(actor: Actor, services: Services) -> None:
+    """A manager cancels an archive before its deletion starts; accounts work again."""
+    under_way = termination_of(services.db, actor.setting_id)
+    position = services.app.cancel_termination(actor, services.clock())
+    services.projections.wait_for(position)
+    if under_way is not None and services.jobs is not None:
+        services.jobs.update(under_way["job_id"], services.clock(), CANCELLED, "cancelled")
+
+
+@get("/jobs/{job_id:uuid}", opt={"permission": "job.read"}, sync_to_thread=True)
+def job(job_id: UUID, actor: Actor, services: Services) -> dict[str, Any]:
+    """The progress of a long job of the actor's setting (`404` for any other)."""
+    found = services.jobs.get(job_id) if services.jobs else None
+    if found is None or found["setting_id"] != str(actor.setting_id):
+        raise NotFound("No such job.")
+    return found
+
+
+ROUTES: list[Any] = [leave, erase, retained, portfolio_pdf, portfolio_zip, terminate,
+                     cancel_termination, job]

@@ -225,6 +225,13 @@ class Credentials:
         self._sessions_changed()
         self.security_changed()
 
+    def forget(self, account_id: UUID) -> None:
+        """Delete the account's password hash and sessions (its setting was deleted)."""
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM sessions WHERE account_id = ?", (str(account_id),))
+            tx.execute("DELETE FROM credentials WHERE account_id = ?", (str(account_id),))
+        self._sessions_changed()
+
     def close_all_sessions(self, account_id: UUID) -> None:
         self.db.execute("DELETE FROM sessions WHERE account_id = ?", (str(account_id),))
         self._sessions_changed()

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.aggregates.child_journey import LEAVER_ACCESS_DAYS, ChildJourney
+from domain.aggregates.setting import Setting
 from domain.commands.base import Commands
 from domain.errors import NotFound
 
@@ -40,3 +41,28 @@ class LifecycleCommands(Commands):
         journey = self._load(child_id, ChildJourney, "No such child.")
         journey.end_retention(actor, at)
         return self._save(journey)
+
+    # termination of a setting
+
+    def request_termination(self, mode: str, archive_days: object, job_id: UUID,
+                            actor: Actor, at: datetime) -> tuple[datetime, int]:
+        """A manager terminates the setting's account (archive for N days, or delete)."""
+        setting = self._load(actor.setting_id, Setting, "No such setting.")
+        delete_after = setting.request_termination(mode, archive_days, job_id, actor, at)
+        return delete_after, self._save(setting)
+
+    def cancel_termination(self, actor: Actor, at: datetime) -> int:
+        """A manager cancels an archive before the deletion starts."""
+        setting = self._load(actor.setting_id, Setting, "No such setting.")
+        setting.cancel_termination(actor, at)
+        return self._save(setting)
+
+    def start_deletion(self, setting_id: UUID, actor: Actor, at: datetime) -> int:
+        setting = self._load(setting_id, Setting, "No such setting.")
+        setting.start_deletion(actor, at)
+        return self._save(setting)
+
+    def finish_deletion(self, setting_id: UUID, actor: Actor, at: datetime) -> int:
+        setting = self._load(setting_id, Setting, "No such setting.")
+        setting.finish_deletion(actor, at)
+        return self._save(setting)
