@@ -34,7 +34,6 @@ from domain.actor import SYSTEM, Actor
 from domain.errors import Conflict
 from domain.personal_data import JOURNEY_KEY, RETENTION_KEY
 from projections.lifecycle import media_of_child, retention_due
-from projections.registry import kept_tables
 
 log = logging.getLogger("journey.erasure")
 
@@ -65,7 +64,7 @@ def erase_child(services: Any, child_id: UUID, confirm: Any, actor: Actor,
     _step(progress, child_id, "media", len(media), len(media))
     _forget_replies(services.db, [str(child_id).encode(), journey.name.encode()])
     forget_child(services, child_id)
-    services.db.purge_deleted(sorted(kept_tables() | {KEY_TABLE, REPLY_TABLE}))
+    services.db.purge_deleted(view_tables(services) + [KEY_TABLE, REPLY_TABLE])
     _step(progress, child_id, "disk", 1, 1)
 
 
@@ -75,7 +74,7 @@ def end_retention(services: Any, child_id: UUID, actor: Actor = SYSTEM) -> None:
     services.projections.wait_for(position, timeout=120.0)
     services.keys.shred(child_id, RETENTION_KEY)
     forget_child(services, child_id)
-    services.db.purge_deleted(sorted(kept_tables() | {KEY_TABLE}))
+    services.db.purge_deleted(view_tables(services) + [KEY_TABLE])
     log.info("legal retention ended", extra={"child_id": str(child_id)})
 
 
@@ -104,6 +103,11 @@ def run_retention_daily(services: Any, stop: threading.Event,
     thread = threading.Thread(target=loop, name="journey-retention", daemon=True)
     thread.start()
     return thread
+
+
+def view_tables(services: Any) -> list[str]:
+    """Every table of every projection (what an erasure may have deleted rows from)."""
+    return sorted({t for p in services.projections.projections.values() for t in p.tables})
 
 
 def _step(progress: Progress, child_id: UUID, step: str, done: int, total: int) -> None:

@@ -22,7 +22,7 @@ import threading
 from typing import Any
 from uuid import UUID
 
-from adapters.erasure import erase_child
+from adapters.erasure import erase_child, view_tables
 from adapters.storage.forget import forget_child
 from adapters.storage.jobs import DONE, RUNNING
 from domain.actor import MANAGER, Actor
@@ -34,7 +34,6 @@ from projections.lifecycle import (
     termination_of,
     terminations_due,
 )
-from projections.registry import kept_tables
 
 log = logging.getLogger("journey.termination")
 _running = threading.Lock()  # one deletion at a time in this process
@@ -69,7 +68,7 @@ def run_termination(services: Any, setting_id: UUID) -> None:
     _sweep(services, setting_id, job_id)
     services.projections.wait_for(
         services.app.finish_deletion(setting_id, actor, services.clock()))
-    services.db.purge_deleted(sorted(kept_tables() | {"credentials", "sessions"}))
+    services.db.purge_deleted(view_tables(services) + ["credentials", "sessions"])
     jobs.update(job_id, services.clock(), DONE, "done", len(children), len(children))
     log.info("setting deleted", extra={"setting_id": str(setting_id)})
 

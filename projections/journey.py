@@ -221,14 +221,12 @@ class JourneyViews(Projection):
         owned = [r[0] for r in tx.execute(
             "SELECT observation_id FROM journey_observations WHERE owner_child_id = ?",
             (child,)).fetchall()]
-        for table in ("journey_staff", "journey_parent", "journey_media", "journey_comments",
-                      "moderation_queue", "journey_revisions", "observation_media",
-                      "journey_observations"):
+        for table in ("journey_staff", "journey_parent", "journey_comments",
+                      "moderation_queue", "journey_revisions", "journey_observations"):
             tx.executemany(f"DELETE FROM {table} WHERE observation_id = ?",
                            [(o,) for o in owned])
         for table in ("children_view", "journey_staff", "journey_parent", "journey_comments",
-                      "journey_media", "journey_assessments", "observation_media",
-                      "comments_waiting", "assessments_moderation"):
+                      "journey_assessments", "comments_waiting", "assessments_moderation"):
             tx.execute(f"DELETE FROM {table} WHERE child_id = ?", (child,))
         withdrawn = set(_ids(event.withdrawn_media))
         touched = {r[0] for r in tx.execute(

@@ -43,9 +43,7 @@ class MediaView(Projection):
     @handles("ChildJourney.JourneyErased")
     def forget_child(self, event, tx) -> None:
         """The erased child's photos and videos are withdrawn (their objects deleted)."""
-        tx.execute("DELETE FROM media_children WHERE child_id = ?", (str(event.originator_id),))
         withdrawn = [(str(m),) for m in event.withdrawn_media or []]
-        tx.executemany("DELETE FROM media_children WHERE media_id = ?", withdrawn)
         tx.executemany("DELETE FROM media_view WHERE media_id = ?", withdrawn)
 
     @handles("Media.Uploaded")

@@ -117,6 +117,46 @@ class MediaVisibility(Projection):
     )
     tables = ("media_children", "observation_media", "journey_media", "consent_holds",
               "consent_reviews", "visibility_children", "visibility_observations")
+    setting_tables = tables
+
+    @handles("ChildJourney.JourneyErased")
+    def forget_child(self, event: Any, tx: Any) -> None:
+        """An erased child's observations and rows go; other observations lose the child
+        and the withdrawn photos and videos (those showing the child)."""
+        child = str(event.originator_id)
+        withdrawn = set(_ids(event.withdrawn_media))
+        setting_id = _setting_of(tx, child)
+        owned = [(r[0],) for r in tx.execute(
+            "SELECT observation_id FROM visibility_observations WHERE owner_child_id = ?",
+            (child,)).fetchall()]
+        for table in ("journey_media", "observation_media", "consent_holds", "consent_reviews",
+                      "visibility_observations"):
+            tx.executemany(f"DELETE FROM {table} WHERE observation_id = ?", owned)
+        for table in ("media_children", "observation_media", "journey_media", "consent_holds",
+                      "consent_reviews", "visibility_children"):
+            tx.execute(f"DELETE FROM {table} WHERE child_id = ?", (child,))
+        tx.executemany("DELETE FROM media_children WHERE media_id = ?",
+                       [(m,) for m in sorted(withdrawn)])
+        for row in tx.execute(
+                "SELECT observation_id, latest_media, latest_children, approved_media, "
+                "approved_children, shows_children FROM visibility_observations "
+                "WHERE setting_id = ?", (setting_id,)).fetchall():
+            if not (child in row[2] or (row[5] and child in row[5])
+                    or any(m in (row[1] + (row[3] or "")) for m in withdrawn)):
+                continue
+            def kept(text: str | None, drop: set[str]) -> str | None:
+                return None if text is None else _dumps(
+                    [x for x in json.loads(text) if x not in drop])
+            shows = {m: [c for c in ids if c != child]
+                     for m, ids in json.loads(row[5] or "{}").items() if m not in withdrawn}
+            tx.execute(
+                "UPDATE visibility_observations SET latest_media = ?, latest_children = ?, "
+                "approved_media = ?, approved_children = ?, shows_children = ? "
+                "WHERE observation_id = ?",
+                (kept(row[1], withdrawn), kept(row[2], {child}), kept(row[3], withdrawn),
+                 kept(row[4], {child}), _dumps(shows) if row[5] is not None else None,
+                 row[0]))
+            _render(tx, row[0])
 
     # who appears, and where the children are
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from adapters.storage.database import Database
+from storage.database import Database
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS jobs (

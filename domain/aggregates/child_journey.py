@@ -304,7 +304,12 @@ class ChildJourney(NurseryAggregate):
         self.assessments = {}
 
     def end_retention(self, actor: Actor, at: datetime) -> None:
-        """The legal retention of an erased child's records has ended: they go too."""
+        """The legal retention of an erased child's records has ended: they go too (run
+        by the system daily, or by a manager of the setting)."""
+        if "system" not in actor.roles:
+            access.require_may_act_on_child(actor, self.setting_id, self.child_id)
+            if not actor.is_manager:
+                raise Forbidden("Only a manager may do this.")
         if not self.erased or self.retention_ended:
             raise Conflict("This child's records are not under legal retention.")
         assert self.retained_until is not None

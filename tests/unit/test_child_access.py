@@ -70,6 +70,10 @@ class World:
                     "by": str(self.manager.account_id)}
         self.incident = app.record_diary_entry(self.child, self.setting, DAY, incident, TZ,
                                                self.manager, NOW).entry_id
+        erased, _ = app.enrol_child("Cy", date(2024, 3, 1), "Rainbow",
+                                    self.manager.account_id, self.manager, at)
+        app.erase_child(erased.id, "Cy", [], self.manager, at)
+        self.erased = erased.id
         self.strangers = {
             "parent of another family": Actor(uuid4(), self.setting, (PARENT,),
                                               children=frozenset({sibling.id}),
@@ -129,6 +133,10 @@ class World:
                 child, self.assessment, 2, a, at),
             "reject_assessment": lambda a, s: app.reject_assessment(
                 child, self.assessment, "Needs evidence.", a, at),
+            "leave_child": lambda a, s: app.leave_child(child, DAY, a, at),
+            "erase_child": lambda a, s: app.erase_child(child, "Ada", [], a, at),
+            "end_retention": lambda a, s: app.end_retention(
+                self.erased, a, at + timedelta(days=366 * 22)),
             "record_media": lambda a, s: app.record_media(
                 uuid4(), "photo", "image/jpeg", 10, "0" * 64, [child], {child: self.setting},
                 None, a, at),
