@@ -128,6 +128,11 @@ class ComplianceView(Projection):
               "compliance_observations", "compliance_late_entries", "compliance_incidents",
               "compliance_days", "compliance_devices", "compliance_custody",
               "compliance_photos", "compliance_parents", "compliance_agreements")
+    child_tables = ("compliance_children", "compliance_observations",
+                    "compliance_late_entries", "compliance_incidents", "compliance_days",
+                    "compliance_parents", "compliance_agreements")
+    setting_tables = ("compliance_settings", "compliance_staff", "compliance_devices",
+                      "compliance_custody", "compliance_photos")
 
     # setting and people -------------------------------------------------------------
 

@@ -75,6 +75,7 @@ class ProgressView(Projection):
     )
     tables = ("progress_children", "progress_observations", "progress_judgements",
               "progress_judgements_waiting")
+    child_tables = tables
 
     @handles("ChildJourney.Enrolled")
     def enrolled(self, event: Any, tx: Any) -> None:

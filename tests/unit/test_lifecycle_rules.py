@@ -71,3 +71,21 @@ def test_archive_then_deletion_and_no_cancelling_once_started():
         setting.cancel_termination(manager, AT)
     setting.finish_deletion(manager, AT)
     assert setting.deleted
+
+
+def test_every_view_table_holding_a_child_forgets_an_erased_child():
+    """A new projection with a `child_id` column must list the table in `child_tables`
+    (or handle the erasure itself), or an erasure would leave the child's rows behind."""
+    import re
+
+    from projections.engine import Projection
+    from projections.registry import all_projections
+
+    for projection in all_projections():
+        if type(projection).forget_child is not Projection.forget_child:
+            continue  # erases its rows its own way
+        for statement in projection.schema:
+            found = re.search(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)", statement, re.S)
+            if found and re.search(r"\bchild_id\b", found.group(2)):
+                assert found.group(1) in projection.child_tables, (projection.name,
+                                                                   found.group(1))
