@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 from litestar import get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 
 from adapters.bootstrap import Services
@@ -43,7 +44,10 @@ class Erasure(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post("/children/{child_id:uuid}/leave", opt={"permission": "child.leave"},
-      sync_to_thread=True, status_code=204)
+      sync_to_thread=True, status_code=204, summary="Record the day a child leaves",
+      description="From that date nothing new is recorded about the child (`409`), the "
+      "child drops off the room boards, and parents read the journey for "
+      "`parent_access_days` (default 90).")
 def leave(child_id: UUID, data: Leaving, actor: Actor, services: Services) -> None:
     """A manager records the day a child leaves: from then on nothing new is recorded,
     the child drops off the room boards, and parents read the journey for a while."""
@@ -53,7 +57,10 @@ def leave(child_id: UUID, data: Leaving, actor: Actor, services: Services) -> No
 
 
 @post("/children/{child_id:uuid}/erase", opt={"permission": "child.erase"},
-      sync_to_thread=True, status_code=204)
+      sync_to_thread=True, status_code=204, summary="Erase a child for good",
+      description="`confirm` is the child's full name (`409` and nothing erased if it does "
+      "not match). The journey key is shredded, the views, media and caches forget the "
+      "child; accident, incident and medication records stay under legal retention.")
 def erase(child_id: UUID, data: Erasure, actor: Actor, services: Services) -> None:
     """A manager erases a child for good, confirming with the child's full name (`409`
     and nothing erased if it does not match). Accident, incident and medication
@@ -61,15 +68,57 @@ def erase(child_id: UUID, data: Erasure, actor: Actor, services: Services) -> No
     erase_child(services, child_id, data.confirm, actor)
 
 
-@get("/reports/retained", opt={"permission": "report.retained"}, sync_to_thread=True)
-def retained(actor: Actor, services: Services) -> dict[str, Any]:
+class RetainedRecord(msgspec.Struct):
+    child_id: str
+    record: str
+    record_id: str
+    date: str
+    kind: str
+    entry: dict[str, Any]
+    recorded_by: str
+    recorded_at: str
+    retained_until: str
+    notice: str
+
+
+class RetainedList(msgspec.Struct):
+    items: list[RetainedRecord]
+
+
+class TerminationStarted(msgspec.Struct):
+    job_id: str
+    delete_after: str
+
+
+class Job(msgspec.Struct):
+    job_id: str
+    setting_id: str
+    kind: str
+    status: str
+    step: str | None
+    done: int
+    total: int
+    created_at: str
+    updated_at: str
+
+
+@get("/reports/retained", opt={"permission": "report.retained"}, sync_to_thread=True,
+     summary="Records kept under legal retention",
+     description="Managers and safeguarding leads: the accident, incident and medication "
+     "records of erased children, each marked 'kept under legal retention until <date>'.")
+def retained(actor: Actor, services: Services) -> RetainedList:
     """Managers and safeguarding leads: the accident, incident and medication records of
     erased children, each "kept under legal retention until <date>"."""
-    return {"items": retained_records(services.db, actor.setting_id)}
+    return msgspec.convert({"items": retained_records(services.db, actor.setting_id)},
+                           RetainedList)
 
 
 @get("/children/{child_id:uuid}/portfolio.pdf", opt={"permission": "child.portfolio"},
-     sync_to_thread=True)
+     sync_to_thread=True, summary="The child's portfolio as a PDF",
+     description="Approved observations in date order with scaled photos, areas, next "
+     "steps, comments, and the assessments; streamed.",
+     responses={200: ResponseSpec(data_container=bytes, media_type="application/pdf",
+                                  description="The PDF.", generate_examples=False)})
 def portfolio_pdf(child_id: UUID, actor: Actor, services: Services) -> Stream:
     """The printable journal for the family to keep: approved observations in date
     order with their photos (scaled), areas, next steps, comments, and assessments."""
@@ -79,7 +128,11 @@ def portfolio_pdf(child_id: UUID, actor: Actor, services: Services) -> Stream:
 
 
 @get("/children/{child_id:uuid}/portfolio.zip", opt={"permission": "child.portfolio"},
-     sync_to_thread=True)
+     sync_to_thread=True, summary="The child's portfolio as a zip",
+     description="The original photos and videos with readable names, index.html and "
+     "journey.json; written while it is sent.",
+     responses={200: ResponseSpec(data_container=bytes, media_type="application/zip",
+                                  description="The zip.", generate_examples=False)})
 def portfolio_zip(child_id: UUID, actor: Actor, services: Services) -> Stream:
     """The original photos and videos with readable names, `index.html` (opens offline)
     and `journey.json`; written while it is sent."""
@@ -89,8 +142,10 @@ def portfolio_zip(child_id: UUID, actor: Actor, services: Services) -> Stream:
 
 
 @post("/setting/terminate", opt={"permission": "setting.terminate"}, sync_to_thread=True,
-      status_code=202)
-def terminate(data: Termination, actor: Actor, services: Services) -> dict[str, Any]:
+      status_code=202, summary="Terminate the setting's account",
+      description="Every account is locked out at once; `archive` keeps the data "
+      "`archive_days` (a manager may cancel meanwhile), `delete` deletes it now.")
+def terminate(data: Termination, actor: Actor, services: Services) -> TerminationStarted:
     """A manager terminates the setting's account: every account is locked out at once;
     `archive` keeps the data `archive_days` (a manager may cancel meanwhile), `delete`
     deletes it now. The deletion is a job whose progress `GET /jobs/{id}` reads."""
@@ -104,11 +159,12 @@ def terminate(data: Termination, actor: Actor, services: Services) -> dict[str, 
     if delete_after <= now:
         threading.Thread(target=run_due_terminations, args=(services,),
                          name="journey-termination-now", daemon=True).start()
-    return {"job_id": str(job_id), "delete_after": delete_after.isoformat()}
+    return TerminationStarted(str(job_id), delete_after.isoformat())
 
 
 @post("/setting/terminate/cancel", opt={"permission": "setting.terminate"},
-      sync_to_thread=True, status_code=204)
+      sync_to_thread=True, status_code=204, summary="Cancel an archived termination",
+      description="Before the deletion starts; the accounts work again.")
 def cancel_termination(actor: Actor, services: Services) -> None:
     """A manager cancels an archive before its deletion starts; accounts work again."""
     under_way = termination_of(services.db, actor.setting_id)
@@ -118,13 +174,15 @@ def cancel_termination(actor: Actor, services: Services) -> None:
         services.jobs.update(under_way["job_id"], services.clock(), CANCELLED, "cancelled")
 
 
-@get("/jobs/{job_id:uuid}", opt={"permission": "job.read"}, sync_to_thread=True)
-def job(job_id: UUID, actor: Actor, services: Services) -> dict[str, Any]:
+@get("/jobs/{job_id:uuid}", opt={"permission": "job.read"}, sync_to_thread=True,
+     summary="The progress of a long job",
+     description="Status, step, done and total of a job of the actor's setting.")
+def job(job_id: UUID, actor: Actor, services: Services) -> Job:
     """The progress of a long job of the actor's setting (`404` for any other)."""
     found = services.jobs.get(job_id) if services.jobs else None
     if found is None or found["setting_id"] != str(actor.setting_id):
         raise NotFound("No such job.")
-    return found
+    return msgspec.convert(found, Job)
 
 
 ROUTES: list[Any] = [leave, erase, retained, portfolio_pdf, portfolio_zip, terminate,
