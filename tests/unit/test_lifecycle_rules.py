@@ -11,6 +11,7 @@ from domain import access
 from domain.actor import Actor
 from domain.aggregates.setting import Setting
 from domain.errors import Conflict, Forbidden, Invalid
+from domain.opening_hours import DEFAULT_HOURS
 
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 LEFT = date(2026, 11, 25)
@@ -32,7 +33,7 @@ def test_parents_read_until_their_access_ends():
 
 
 def _setting():
-    setting = Setting.register("Clarecroft", "Europe/London", {}, None, AT)
+    setting = Setting.register("Clarecroft", "Europe/London", DEFAULT_HOURS, None, AT)
     manager = Actor(uuid4(), setting.id, ("manager",))
     return setting, manager
 
