@@ -40,7 +40,7 @@ log = logging.getLogger("journey.erasure")
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
 KEY_TABLE = "child_keys"
-REPLY_TABLE = "idempotent_responses"
+REPLY_TABLE = "idempotency_keys"
 
 
 def _quiet(step: str, done: int, total: int) -> None:

@@ -75,7 +75,7 @@ class ProgressView(Projection):
     )
     tables = ("progress_children", "progress_observations", "progress_judgements",
               "progress_judgements_waiting")
-    child_tables = tables
+    child_tables = ("progress_children", "progress_observations", "progress_judgements")
 
     @handles("ChildJourney.Enrolled")
     def enrolled(self, event: Any, tx: Any) -> None:
