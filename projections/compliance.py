@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from domain.aggregates.device import STATUS_AFTER_DAMAGE
 from domain.consent_rules import agreement_current
-from projections.engine import Projection, handles
+from projections.engine import Projection, actor_id, handles
 
 LATE_AFTER = timedelta(days=7)  # policy: observations uploaded within a week
 
@@ -30,10 +30,6 @@ LATE_AFTER = timedelta(days=7)  # policy: observations uploaded within a week
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
-
-def _actor(event: Any) -> str:
-    actor = event.actor
-    return str(actor["account_id"] if isinstance(actor, dict) else actor.account_id)
 
 
 class ComplianceView(Projection):
@@ -201,7 +197,7 @@ class ComplianceView(Projection):
             "author_id, observed_on, uploaded_at, pending_since) "
             "SELECT ?, ?, setting_id, ?, ?, ?, ? FROM compliance_children WHERE child_id = ? "
             "ON CONFLICT (observation_id) DO NOTHING",
-            (str(event.observation_id), str(event.child_id), _actor(event),
+            (str(event.observation_id), str(event.child_id), actor_id(event),
              event.observed_on.isoformat(), at, at, str(event.child_id)))
 
     @handles("ChildJourney.ObservationRevised")
@@ -231,7 +227,7 @@ class ComplianceView(Projection):
     @handles("DiaryDay.EntryRecorded", "DiaryDay.MedicationGiven", "DiaryDay.IncidentRecorded")
     def entry_recorded(self, event: Any, tx: Any) -> None:
         """Lateness is judged when an entry is first recorded; corrections keep it."""
-        row = (str(event.entry_id), str(event.child_id), event.kind, _actor(event),
+        row = (str(event.entry_id), str(event.child_id), event.kind, actor_id(event),
                _utc(event.timestamp), str(event.originator_id))
         select = "SELECT ?, ?, setting_id, ?, ?, ? FROM compliance_days WHERE day_id = ? "
         if event.late:
@@ -270,7 +266,7 @@ class ComplianceView(Projection):
         tx.execute("INSERT INTO compliance_custody (device_id, setting_id, account_id, "
                    "signed_out_at) SELECT ?, setting_id, ?, ? FROM compliance_devices "
                    "WHERE device_id = ? ON CONFLICT (device_id, signed_out_at) DO NOTHING",
-                   (str(event.originator_id), _actor(event), _utc(event.timestamp),
+                   (str(event.originator_id), actor_id(event), _utc(event.timestamp),
                     str(event.originator_id)))
 
     @handles("Device.DamageReported")
@@ -290,7 +286,7 @@ class ComplianceView(Projection):
                    "captured_by, captured_at) SELECT ?, ?, setting_id, ?, ? "
                    "FROM compliance_devices WHERE device_id = ? "
                    "ON CONFLICT (device_id, media_id) DO NOTHING",
-                   (str(event.originator_id), str(event.media_id), _actor(event),
+                   (str(event.originator_id), str(event.media_id), actor_id(event),
                     _utc(event.timestamp), str(event.originator_id)))
 
     @handles("Device.PhotoDeleted")

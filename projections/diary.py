@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.diary_entries import RETAINED_KINDS
-from projections.engine import Projection, handles
+from projections.engine import Projection, actor_id, handles
 from projections.journey import child_names
 from storage.database import Database
 
@@ -43,10 +43,6 @@ def _entry_time(entry: Any) -> str | None:
 def _json(value: Any) -> str:
     return json.dumps(value, default=str)
 
-
-def _actor_id(event: Any) -> str:
-    actor = event.actor
-    return str(actor["account_id"] if isinstance(actor, dict) else actor.account_id)
 
 
 class DiaryViews(Projection):
@@ -136,7 +132,7 @@ class DiaryViews(Projection):
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (permission_id) DO NOTHING",
             (str(event.originator_id), str(event.child_id), str(event.setting_id),
              str(event.medicine), str(event.dose), event.valid_from.isoformat(),
-             event.valid_until.isoformat(), event.source, _actor_id(event),
+             event.valid_until.isoformat(), event.source, actor_id(event),
              utc_text(event.timestamp)),
         )
 
@@ -165,7 +161,7 @@ class DiaryViews(Projection):
             "SELECT ?, day_id, child_id, setting_id, date, ?, ?, ?, 1, ?, ?, ?, ? "
             "FROM diary_days WHERE day_id = ? ON CONFLICT (entry_id) DO NOTHING",
             (str(event.entry_id), event.kind, _entry_time(event.entry), _json(event.entry),
-             int(bool(event.late)), _actor_id(event), at, at, str(event.originator_id)),
+             int(bool(event.late)), actor_id(event), at, at, str(event.originator_id)),
         )
 
     @handles("DiaryDay.SleepEnded", "DiaryDay.EntryCorrected")
@@ -183,7 +179,7 @@ class DiaryViews(Projection):
             "UPDATE diary_entries SET entry = ?, at_utc = ?, version = ?, "
             "recorded_by = ?, recorded_at = ?, history = ? WHERE entry_id = ?",
             (_json(event.entry), _entry_time(event.entry), int(event.version),
-             _actor_id(event),
+             actor_id(event),
              utc_text(event.timestamp), _json(history), str(event.entry_id)),
         )
 
@@ -203,7 +199,7 @@ class DiaryViews(Projection):
         if row is None:
             return
         parents = json.loads(row[0])
-        parent = _actor_id(event)
+        parent = actor_id(event)
         if parent not in parents:
             parents.append(parent)
         tx.execute(
@@ -223,14 +219,14 @@ class DiaryViews(Projection):
             "author_id, author_role, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (message_id) DO NOTHING",
             (str(event.message_id), str(event.originator_id), child_id, setting_id, date,
-             _actor_id(event), event.author_role, event.text, utc_text(event.timestamp)),
+             actor_id(event), event.author_role, event.text, utc_text(event.timestamp)),
         )
 
     @handles("DiaryDay.SessionEnded")
     def session_ended(self, event: Any, tx: Any) -> None:
         tx.execute(
             "UPDATE diary_days SET session_ended_at = ?, session_ended_by = ? WHERE day_id = ?",
-            (utc_text(event.timestamp), _actor_id(event), str(event.originator_id)),
+            (utc_text(event.timestamp), actor_id(event), str(event.originator_id)),
         )
 
 

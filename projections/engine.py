@@ -42,6 +42,13 @@ TRACKING_SCHEMA = [
 Handler = Callable[[Any, Any, Tx], None]
 
 
+def actor_id(event: Any) -> str:
+    """The account id of the actor an event records (a dict once stored, an `Actor`
+    before)."""
+    actor = event.actor
+    return str(actor["account_id"] if isinstance(actor, dict) else actor.account_id)
+
+
 def handles(*event_names: str) -> Callable[[Handler], Handler]:
     """Mark a projection method as the handler of events named `Aggregate.Event`."""
 

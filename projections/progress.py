@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from domain.framework import DEVELOPMENT_MATTERS
-from projections.engine import Projection, handles
+from projections.engine import Projection, actor_id, handles
 
 
 def term_of(day: date) -> str:
@@ -132,8 +132,7 @@ class ProgressView(Projection):
 
     @handles("ChildJourney.AssessmentRecorded")
     def assessed(self, event: Any, tx: Any) -> None:
-        actor = event.actor
-        author = actor["account_id"] if isinstance(actor, dict) else actor.account_id
+        author = actor_id(event)
         tx.execute("INSERT INTO progress_judgements (assessment_id, child_id, period, kind, "
                    "judgements, summary, author_id, recorded_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (assessment_id) DO NOTHING",
