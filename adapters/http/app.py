@@ -7,15 +7,18 @@ from concurrent.futures import ThreadPoolExecutor
 from litestar import Litestar
 from litestar.concurrency import get_asyncio_executor, set_asyncio_executor
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from adapters.bootstrap import Services
 from adapters.http.auth import Gatekeeper, provide_actor
-from adapters.http.errors import EXCEPTION_HANDLERS
+from adapters.http.errors import EXCEPTION_HANDLERS, http_error
 from adapters.http.idempotency import IdempotencyRecords, idempotency
 from adapters.http.middleware import access_log, add_security_headers, body_deadline
 from adapters.http.routes import route_handlers
+from adapters.http.web import routers as web_routers
+from adapters.http.web.pages import unknown_address
 
 
 def use_threads(count: int) -> None:
@@ -44,7 +47,7 @@ def create_app(services: Services) -> Litestar:
         return services
 
     app = Litestar(
-        route_handlers=route_handlers(),
+        route_handlers=[*route_handlers(), *web_routers(services.settings.master_key)],
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
@@ -53,7 +56,8 @@ def create_app(services: Services) -> Litestar:
                     idempotency(lambda scope: records,
                                 lambda token: app.state.gatekeeper.owner(token))],
         before_send=[add_security_headers],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS,
+                            HTTPException: unknown_address(http_error)},
         openapi_config=OpenAPIConfig(
             title="Learning Journey",
             version="0.1.0",

@@ -222,21 +222,34 @@ def provide_actor(request: Request, services: Any) -> Actor:
     It depends on `services` so that Litestar resolves the two one after the other
     (both are immediate) rather than spawning a task group for them on every request.
     """
+    actor = identify_request(request, services, bearer(request),
+                             request.headers.get("x-device-token"))
+    check_child(request, actor, services)
+    return actor
+
+
+def identify_request(request: Request, services: Any, token: str | None,
+                     device_token: str | None) -> Actor:
+    """The actor of these credentials for the route's permission (the JSON API sends them
+    as headers, the web pages as cookies)."""
     gatekeeper: Gatekeeper = request.app.state.gatekeeper
     permission = route_permission(request.route_handler)
     if permission is None:
         raise RuntimeError(f"route {request.url.path} has no permission in its opts")
-    now = services.clock()
-    actor = gatekeeper.identify(
-        bearer(request), request.headers.get("x-device-token"), permission, now
-    )
+    return gatekeeper.identify(token, device_token, permission, services.clock())
+
+
+def check_child(request: Request, actor: Actor, services: Any) -> None:
+    """One check for every route with a `child_id`, before the body is read: another
+    setting's or another family's child is 404; an unsigned agreement 403."""
     child_id = request.path_params.get("child_id")
-    if child_id is not None:
-        # One check for every /children/{child_id}/... route, before the body is read:
-        # another setting's or another family's child is 404; an unsigned agreement 403.
-        gatekeeper.require_child(actor, child_id, (request.route_handler.opt or {}).get(
-            "agreement", True))
-        gatekeeper.require_recording_open(actor, child_id, permission, now)
-        if request.method == "GET":
-            request.app.state.access_log.record(child_id, actor, request.url.path, now)
-    return actor
+    if child_id is None:
+        return
+    gatekeeper: Gatekeeper = request.app.state.gatekeeper
+    now = services.clock()
+    gatekeeper.require_child(actor, child_id, (request.route_handler.opt or {}).get(
+        "agreement", True))
+    gatekeeper.require_recording_open(actor, child_id, route_permission(request.route_handler)
+                                      or "", now)
+    if request.method == "GET":
+        request.app.state.access_log.record(child_id, actor, request.url.path, now)

@@ -258,27 +258,37 @@ def declare_children(media_id: UUID, data: Declaration, actor: Actor,
 async def upload_media(request: Request, actor: Actor, services: Services
                        ) -> replies.MediaStored:
     """Store a photo or video streamed as the raw body; `X-Children` says who appears."""
-    declared = normalise(request.headers.get("content-type"))
+    return await store_upload(request, request.headers.get("content-type"),
+                              request.headers.get("content-length"),
+                              request.headers.get("x-children"),
+                              _throttle(request), actor, services)
+
+
+async def store_upload(source: Any, content_type: str | None, announced: str | None,
+                       children_header: str | None, throttle: UploadThrottle, actor: Actor,
+                       services: Services) -> replies.MediaStored:
+    """Check, store and record one upload whose bytes `source.stream()` yields (the raw
+    body of `POST /media`, or a file of a web form); `children_header` as `X-Children`."""
+    declared = normalise(content_type)
     kind = kind_of(declared)
     if kind is None or declared not in ACCEPTED_TYPES:
         raise UnsupportedMedia(UNSUPPORTED)
-    wait = _throttle(request).retry_after(actor.account_id)
+    wait = throttle.retry_after(actor.account_id)
     if wait is not None:
         raise TooManyAttempts(detail=f"At most {UPLOADS_PER_MINUTE} uploads a minute: wait "
                                      f"{wait} seconds and send it again.",
                               headers={"Retry-After": str(wait)})
     limit = services.settings.photo_max_bytes if kind == "photo" \
         else services.settings.video_max_bytes
-    announced = request.headers.get("content-length")
     if announced and announced.isdigit() and int(announced) > limit:
         raise _too_large(kind, limit)
-    children = parse_children(request.headers.get("x-children"))
+    children = parse_children(children_header)
     settings_of = await anyio.to_thread.run_sync(child_settings, services.db, children)
     services.app.check_media_children(children, settings_of, actor)
 
     media_id = uuid.uuid4()
     key = media_key(actor.setting_id, media_id)
-    body = _Body(request, declared, kind, limit)
+    body = _Body(source, declared, kind, limit)
     if kind == "photo":
         size, sha256, captured = await _receive_photo(body, services, key)
     else:
@@ -295,6 +305,11 @@ async def upload_media(request: Request, actor: Actor, services: Services
         raise
     await anyio.to_thread.run_sync(services.projections.wait_for, position)
     return replies.MediaStored(media_id, size, sha256, captured)
+
+
+def upload_throttle(request: Request) -> UploadThrottle:
+    """The process's upload throttle (shared by the API and the web pages)."""
+    return _throttle(request)
 
 
 def _throttle(request: Request) -> UploadThrottle:
