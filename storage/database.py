@@ -8,6 +8,7 @@ Upserts use `INSERT ... ON CONFLICT`, which both engines understand.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import sqlite3
 import threading
 import time
@@ -122,10 +123,11 @@ class SQLiteDatabase(Database):
         if conn is None:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            with self.startup_lock():  # switching a new file to WAL waits for no one
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA secure_delete=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -148,6 +150,24 @@ class SQLiteDatabase(Database):
             conn.execute("COMMIT")
         finally:
             self._local.depth = 0
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """A lock file beside the database, held by one process (and one thread) at a
+        time: SQLite answers "database is locked" at once, without waiting, to a second
+        connection changing a new file's journal mode or creating the library's tables
+        in a transaction that began as a read. Re-entrant within a thread."""
+        if getattr(self._local, "starting", False):
+            yield
+            return
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            self._local.starting = True
+            try:
+                yield
+            finally:
+                self._local.starting = False
+                fcntl.flock(held, fcntl.LOCK_UN)
 
     def purge_deleted(self, tables: Sequence[str]) -> None:
         """`secure_delete` already zeroed the deleted rows in the pages; the WAL still

@@ -92,16 +92,20 @@ class ChildEnrolled(msgspec.Struct):
 
 
 class ChildItem(msgspec.Struct):
-    """A child; `agreement_signed` only for parents."""
+    """A child; `agreement_signed` only for parents. A parent who has not signed the
+    agreement for the child gets only its id and name, with where to sign (`sign_at`,
+    `terms_at`): no room, no consent."""
 
     child_id: str
     name: str
-    room: str | None
-    image_consent: bool
+    room: str | None | msgspec.UnsetType = msgspec.UNSET
+    image_consent: bool | msgspec.UnsetType = msgspec.UNSET
     key_person_id: str | None = None
     date_of_birth: str | None = None
     left_on: str | None = None
     agreement_signed: bool | None = None
+    sign_at: str | msgspec.UnsetType = msgspec.UNSET
+    terms_at: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class ChildList(msgspec.Struct):
@@ -216,11 +220,15 @@ class Agreement(msgspec.Struct):
 
 
 class ConsentRead(msgspec.Struct):
-    """`agreement_current` only for parents."""
+    """`agreement_current` only for parents. A parent who has not signed the current
+    terms for the child sees only their own signatures and where to sign (`sign_at`,
+    `terms_at`), not the consent itself."""
 
-    image_consent: bool
     agreements: list[Agreement]
+    image_consent: bool | msgspec.UnsetType = msgspec.UNSET
     agreement_current: bool | None = None
+    sign_at: str | msgspec.UnsetType = msgspec.UNSET
+    terms_at: str | msgspec.UnsetType = msgspec.UNSET
 
 
 class ReviewItem(msgspec.Struct):

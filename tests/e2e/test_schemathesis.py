@@ -50,8 +50,14 @@ def test_schemathesis_finds_nothing_as_each_role(live):
              "--output-truncate", "true", "--request-timeout", "30"],
             capture_output=True, text=True, timeout=600)  # --max-time bounds it
         if done.returncode != 0:
-            failures.append(f"as {role}:\n" + "\n".join(done.stdout.splitlines()[-80:])
-                            + done.stderr[-2000:])
+            failures.append(f"as {role}:\n" + _what_failed(done.stdout) + done.stderr[-2000:])
     served = log.read_text()
     assert "unhandled error" not in served, served[-4000:]
     assert failures == [], "\n\n".join(failures)
+
+
+def _what_failed(output: str) -> str:
+    """The failures themselves (the summary after them says little), at most 12,000
+    characters."""
+    start = output.find("FAILURES")
+    return output[start if start >= 0 else -6000:][:12000]
