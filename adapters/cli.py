@@ -23,6 +23,9 @@ def _services(background: bool = False) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from adapters.metrics import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir()  # before any process counts into it
     from adapters.http.app import create_app
     from adapters.logs import configure_logging
 

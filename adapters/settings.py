@@ -9,6 +9,7 @@ import base64
 import binascii
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 MB = 1024 * 1024
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 class ConfigError(Exception):
@@ -49,6 +51,9 @@ class Settings:
     idempotency_lease: int = 60  # seconds a running request holds its Idempotency-Key
     return_after_closing_minutes: int = 120  # tablets signed in, damage reported, late
     tablet_idle_minutes: int = 15  # a staff session on a tablet ends after this idle time
+    metrics_allow: tuple[str, ...] = LOOPBACK  # who may read /metrics without the token
+    metrics_token: str | None = None  # `Authorization: Bearer` token for /metrics
+    ready_max_lag: int = 1000  # /health/ready: the most notifications a view may lag
 
     @property
     def events_path(self) -> Path:
@@ -94,8 +99,15 @@ class Settings:
         lease = _count(env, "JOURNEY_IDEMPOTENCY_LEASE_SECONDS", 60)
         after_closing = _count(env, "JOURNEY_RETURN_AFTER_CLOSING_MINUTES", 120, most=720)
         tablet_idle = _count(env, "JOURNEY_TABLET_IDLE_MINUTES", 15, most=720)
+        metrics_allow = _addresses(env, "JOURNEY_METRICS_ALLOW") or LOOPBACK
+        metrics_token = env.get("JOURNEY_METRICS_TOKEN") or None
+        if metrics_token is not None and not re.fullmatch(r"[!-~]{24,256}", metrics_token):
+            raise ConfigError("JOURNEY_METRICS_TOKEN must be 24 to 256 printable ASCII "
+                              "characters, no spaces (e.g. `openssl rand -hex 16`).")
+        max_lag = _count(env, "JOURNEY_READY_MAX_LAG", 1000, most=10_000_000)
         return cls(data_dir, database_url, media, master_key, photo, video, level, threads,
-                   proxies, lease, after_closing, tablet_idle)
+                   proxies, lease, after_closing, tablet_idle, metrics_allow, metrics_token,
+                   max_lag)
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:

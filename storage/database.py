@@ -84,6 +84,11 @@ class Database:
     def check(self) -> None:
         self.query_one("SELECT 1")
 
+    def reachable(self, timeout: float) -> None:  # pragma: no cover - abstract
+        """Raise unless a new connection opens and answers within about `timeout`
+        seconds (readiness: a pooled connection may hide an unreachable server)."""
+        raise NotImplementedError
+
     @contextmanager
     def startup_lock(self) -> Iterator[None]:
         """Held while the event store library creates its tables, so that two servers
@@ -169,6 +174,14 @@ class SQLiteDatabase(Database):
                 self._local.starting = False
                 fcntl.flock(held, fcntl.LOCK_UN)
 
+    def reachable(self, timeout: float) -> None:
+        uri = self.path.resolve().as_uri() + "?mode=rw"  # never creates the file
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+
     def purge_deleted(self, tables: Sequence[str]) -> None:
         """`secure_delete` already zeroed the deleted rows in the pages; the WAL still
         holds the pages as they were before: checkpoint it into the file and truncate
@@ -224,6 +237,13 @@ class PostgresDatabase(Database):
         with self._pinned_lock:
             self._pinned.append(conn)
         return conn
+
+    def reachable(self, timeout: float) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True,
+                             connect_timeout=max(1, round(timeout))) as conn:
+            conn.execute("SELECT 1").fetchone()
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:

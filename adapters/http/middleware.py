@@ -1,13 +1,16 @@
-"""ASGI middleware: security headers on every response, structured access logs."""
+"""ASGI middleware: security headers on every response, request ids, metrics and
+structured access logs."""
 
 from __future__ import annotations
 
 import logging
 import time
-import uuid
 from typing import Any
 
 import anyio
+
+from adapters.logs import REQUEST_ID, request_id_from
+from adapters.metrics import observe_request
 
 log = logging.getLogger("journey.access")
 
@@ -46,13 +49,19 @@ async def add_security_headers(message: dict, scope: dict) -> None:
             headers.append((b"allow", allow))
     names = {bytes(name).lower() for name, _ in headers}
     headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
+    if b"x-request-id" not in names:  # answered before `access_log` ran (unknown route)
+        headers.append((b"x-request-id",
+                        request_id_from(_header(scope, b"x-request-id")).encode()))
     if b"cache-control" not in names:
         headers.append((b"cache-control", b"no-store"))
     message["headers"] = headers
 
 
 def access_log(app: Any) -> Any:
-    """Log each request as one structured line: method, path, status, time. No bodies."""
+    """Give each request its id (a sane `X-Request-Id` from the caller, else a fresh one),
+    echoed in the response and carried by every log line written for it; count it in the
+    metrics by route template; log it as one structured line: method, path, status,
+    time. No bodies."""
 
     async def middleware(scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -60,26 +69,42 @@ def access_log(app: Any) -> Any:
             return
         started = time.perf_counter()
         status_seen = 0
+        request_id = request_id_from(_header(scope, b"x-request-id"))
+        echoed = (b"x-request-id", request_id.encode())
+        bound = REQUEST_ID.set(request_id)
 
         async def watch(message: dict) -> None:
             nonlocal status_seen
             if message["type"] == "http.response.start":
                 status_seen = message["status"]
+                message["headers"] = [*(h for h in message.get("headers") or []
+                                        if bytes(h[0]).lower() != b"x-request-id"), echoed]
             await send(message)
 
         try:
             await app(scope, receive, watch)
         finally:
+            seconds = time.perf_counter() - started
+            status = status_seen or 500  # nothing sent: the connection got our failure
+            observe_request(scope.get("method", ""), scope.get("path_template") or "unmatched",
+                            status, seconds)
             if log.isEnabledFor(logging.INFO):
                 log.info("request", extra={
-                    "request_id": uuid.uuid4().hex[:12],
                     "method": scope.get("method"),
                     "route": scope.get("path"),
                     "status": status_seen,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "ms": round(seconds * 1000, 1),
                 })
+            REQUEST_ID.reset(bound)
 
     return middleware
+
+
+def _header(scope: dict, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return value
+    return None
 
 
 BODY_CHUNK_SECONDS = 30.0  # the longest wait for the next piece of a request body

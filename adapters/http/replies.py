@@ -45,12 +45,24 @@ class Problem(msgspec.Struct):
 
 
 class Health(msgspec.Struct):
-    """`ok` while the event store, media store and projections answer, else `degraded`."""
+    """`ok` while the process is alive (no more: see `Readiness`)."""
 
-    status: Literal["ok", "degraded"]
-    event_store: dict[str, Any] | None = None
-    media: dict[str, Any] | None = None
-    projections: dict[str, Any] | None = None
+    status: Literal["ok"]
+
+
+class ReadinessChecks(msgspec.Struct):
+    """Each dependency's verdict; never a count."""
+
+    database: Literal["ok", "unreachable"]
+    media: Literal["ok", "unreachable"]
+    projections: Literal["ok", "unreachable", "behind"]
+
+
+class Readiness(msgspec.Struct):
+    """`ready` when every check is `ok` (200), else `not_ready` (503)."""
+
+    status: Literal["ready", "not_ready"]
+    checks: ReadinessChecks
 
 
 class AccountCreated(msgspec.Struct):

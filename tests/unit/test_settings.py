@@ -18,3 +18,22 @@ def test_bad_http_threads_are_named(tmp_path, bad):
     with pytest.raises(ConfigError) as caught:
         Settings.from_env({"JOURNEY_DATA_DIR": str(tmp_path), "JOURNEY_HTTP_THREADS": bad})
     assert "JOURNEY_HTTP_THREADS" in str(caught.value)
+
+
+def test_metrics_defaults_loopback_and_no_token(tmp_path):
+    settings = Settings.from_env({"JOURNEY_DATA_DIR": str(tmp_path)})
+    assert settings.metrics_allow == ("127.0.0.0/8", "::1/128")
+    assert settings.metrics_token is None
+    assert settings.ready_max_lag == 1000
+
+
+@pytest.mark.parametrize(("name", "bad"), [
+    ("JOURNEY_METRICS_ALLOW", "prometheus.local"),
+    ("JOURNEY_METRICS_TOKEN", "short"),
+    ("JOURNEY_METRICS_TOKEN", "has spaces in it but is long enough"),
+    ("JOURNEY_READY_MAX_LAG", "0"),
+])
+def test_bad_operations_settings_are_named(tmp_path, name, bad):
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"JOURNEY_DATA_DIR": str(tmp_path), name: bad})
+    assert name in str(caught.value)
