@@ -1,6 +1,6 @@
-"""Prometheus metrics: requests and latency per route template, uploads, failed logins
-(counted where they happen), and the event store's head and each view's lag (read from
-the database when scraped).
+"""Prometheus metrics: requests and latency per route template, uploads and failed
+logins (counted where they happen), and the event store's head and each view's lag
+(read from the database when scraped).
 
 With `PROMETHEUS_MULTIPROC_DIR` set before this module is imported, every process
 writes its counters to files there and a scrape of any process adds them all up
@@ -23,28 +23,39 @@ from prometheus_client.multiprocess import MultiProcessCollector
 log = logging.getLogger("journey.metrics")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-LOGIN_ROUTES = frozenset({"/auth/login"})
-UPLOAD_ROUTES = frozenset({"/media"})
+LOGIN_FAILURES = {"failed": "wrong_credentials", "disabled": "disabled",
+                  "locked": "throttled"}  # the login log's outcomes, as metric reasons
 
 REQUESTS = Counter("journey_http_requests", "HTTP requests answered, by route template, "
                    "method and status.", ["method", "route", "status"])
 LATENCY = Histogram("journey_http_request_duration_seconds", "Time to answer a request, by "
                     "route template and method.", ["method", "route"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-UPLOADS = Counter("journey_uploads", "Media uploads: stored, or refused (type, size, "
-                  "rules, a dropped connection).", ["outcome"])
-LOGINS_FAILED = Counter("journey_logins_failed", "Logins refused: wrong e-mail or "
-                        "password, or too many tries.", ["reason"])
+UPLOADS = Counter("journey_uploads", "Media stored (API and web form), by kind; refusals "
+                  "are in journey_http_requests_total.", ["kind"])
+UPLOAD_BYTES = Counter("journey_upload_bytes", "Bytes of media stored, by kind.", ["kind"])
+LOGINS_FAILED = Counter("journey_logins_failed", "Logins refused (API and web sign-in): "
+                        "wrong e-mail or password, a disabled account, or too many tries.",
+                        ["reason"])
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     """Count one answered request (`route` is the template, never the path)."""
     REQUESTS.labels(method, route, str(status)).inc()
     LATENCY.labels(method, route).observe(seconds)
-    if method == "POST" and route in UPLOAD_ROUTES:
-        UPLOADS.labels("stored" if 200 <= status < 300 else "refused").inc()
-    elif method == "POST" and route in LOGIN_ROUTES and status in (401, 429):
-        LOGINS_FAILED.labels("wrong_credentials" if status == 401 else "throttled").inc()
+
+
+def count_upload(kind: str, size: int) -> None:
+    """One media object stored (`photo` or `video`)."""
+    UPLOADS.labels(kind).inc()
+    UPLOAD_BYTES.labels(kind).inc(size)
+
+
+def count_login(outcome: str) -> None:
+    """A login attempt as the login log records it; only refusals are counted."""
+    reason = LOGIN_FAILURES.get(outcome)
+    if reason is not None:
+        LOGINS_FAILED.labels(reason).inc()
 
 
 class StoreCollector:

@@ -49,6 +49,7 @@ from adapters.bootstrap import Services
 from adapters.http import replies
 from adapters.http.errors import TooManyAttempts, problem
 from adapters.http.throttle import UPLOADS_PER_MINUTE, UploadThrottle
+from adapters.metrics import count_upload
 from adapters.storage.media import (
     ChunkPipe,
     UploadAborted,
@@ -303,6 +304,7 @@ async def store_upload(source: Any, content_type: str | None, announced: str | N
     except BaseException:
         await anyio.to_thread.run_sync(services.media.delete, key)
         raise
+    count_upload(kind, size)
     await anyio.to_thread.run_sync(services.projections.wait_for, position)
     return replies.MediaStored(media_id, size, sha256, captured)
 

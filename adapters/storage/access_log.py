@@ -11,6 +11,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from adapters.metrics import count_login
 from storage.database import Database
 
 SCHEMA = [
@@ -51,6 +52,7 @@ class AccessLog:
             self._pending.append(row)
 
     def login(self, at: datetime, account_id: Any, address: str | None, outcome: str) -> None:
+        count_login(outcome)
         self.db.execute(
             "INSERT INTO login_log (at, account_id, address, outcome) VALUES (?, ?, ?, ?)",
             (at.isoformat(), str(account_id) if account_id else None, address, outcome),

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from adapters.bootstrap import Services, bootstrap
 from adapters.http.health import may_read_metrics
 from adapters.logs import JsonFormatter
+from tests.media_support import png_bytes
 from tests.support import PASSWORD
 
 TOKEN = "metrics-token-0123456789abcdef"
@@ -31,10 +32,11 @@ def served(settings_for, clock) -> Iterator[tuple]:
     from adapters.setup import set_up_setting
 
     services = bootstrap(settings_for(JOURNEY_METRICS_TOKEN=TOKEN), clock=clock)
-    set_up_setting(services, "Ops Nursery", "manager@ops.test", PASSWORD, "Manager",
-                   open_all_hours=True)
+    made = set_up_setting(services, "Ops Nursery", "manager@ops.test", PASSWORD, "Manager",
+                          open_all_hours=True)
     try:
         with TestClient(app=create_app(services), raise_server_exceptions=False) as client:
+            client.headers["X-Device-Token"] = made["device_token"]
             yield client, services
     finally:
         services.close()
@@ -67,15 +69,18 @@ def test_metrics_parse_as_prometheus_text_with_route_templates(served):
                                             "password": "wrong-password-1"}).status_code == 401
     token = client.post("/auth/login", json={"email": "manager@ops.test",
                                              "password": PASSWORD}).json()["token"]
-    client.get("/children/00000000-0000-0000-0000-000000000001/journey",
-               headers={"Authorization": f"Bearer {token}"})
+    manager = {"Authorization": f"Bearer {token}"}
+    client.get("/children/00000000-0000-0000-0000-000000000001/journey", headers=manager)
+    stored = client.post("/media", headers={**manager, "Content-Type": "image/png"},
+                         content=png_bytes())
+    assert stored.status_code == 201, stored.text
     r = client.get("/metrics", headers=BEARER)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
     families = {f.name: f for f in text_string_to_metric_families(r.text)}
     for name in ("journey_http_requests", "journey_http_request_duration_seconds",
-                 "journey_uploads", "journey_logins_failed", "journey_event_store_head",
-                 "journey_projection_lag", "journey_database_up"):
+                 "journey_uploads", "journey_upload_bytes", "journey_logins_failed",
+                 "journey_event_store_head", "journey_projection_lag", "journey_database_up"):
         assert name in families, name
     routes = {s.labels["route"] for s in families["journey_http_requests"].samples}
     assert "/auth/login" in routes
@@ -84,6 +89,9 @@ def test_metrics_parse_as_prometheus_text_with_route_templates(served):
               if s.name == "journey_logins_failed_total"
               and s.labels["reason"] == "wrong_credentials"]
     assert failed and failed[0].value >= 1
+    photos = [s for s in families["journey_uploads"].samples
+              if s.name == "journey_uploads_total" and s.labels["kind"] == "photo"]
+    assert photos and photos[0].value >= 1
     lags = [s for s in families["journey_projection_lag"].samples]
     assert lags and all(s.value == 0 for s in lags)
     assert families["journey_event_store_head"].samples[0].value > 0
