@@ -9,8 +9,9 @@ in the future. Pure: no clock, no I/O (the timezone database is data).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -159,10 +160,39 @@ def _field_from(message: str) -> str | None:
     return None
 
 
-def parse_entry(data: Any) -> Entry:
-    """The entry in `data`, or Invalid naming the field that is missing or wrong."""
+TIME_FIELDS = ("at", "start", "end")
+_CLOCK = re.compile(r"(\d{2}):(\d{2})(?::(\d{2}))?")
+
+
+def on_the_day(data: Any, day: date, timezone: str) -> Any:
+    """`data` with each time given as a clock time (`12:05`, `12:05:30`) made a full time
+    on `day` in the setting's timezone; full times with an offset are left as they are."""
+    if not isinstance(data, dict):
+        return data
+    clocks = {name: _CLOCK.fullmatch(value) for name in TIME_FIELDS
+              if isinstance(value := data.get(name), str)}
+    clocks = {name: match for name, match in clocks.items() if match}
+    if not clocks:
+        return data
+    tz = zone(timezone)
+    localised = dict(data)
+    for name, match in clocks.items():
+        hour, minute, second = (int(part or 0) for part in match.groups())
+        if hour > 23 or minute > 59 or second > 59:
+            raise Invalid(f"The field '{name}' is not a time of day: use HH:MM (24-hour "
+                          "clock) or a full time with an offset.", name)
+        localised[name] = datetime.combine(day, time(hour, minute, second),
+                                           tzinfo=tz).isoformat()
+    return localised
+
+
+def parse_entry(data: Any, day: date | None = None, timezone: str | None = None) -> Entry:
+    """The entry in `data`, or Invalid naming the field that is missing or wrong. Given
+    the diary's `day` and the setting's `timezone`, times may be local clock times."""
     if not isinstance(data, dict):
         raise Invalid("The body must be a JSON object with a 'kind' and its fields.", None)
+    if day is not None and timezone is not None:
+        data = on_the_day(data, day, timezone)
     kind = data.get("kind")
     if kind is None:
         raise Invalid(f"The field 'kind' is required: one of {', '.join(KINDS)}.", "kind")
@@ -195,8 +225,9 @@ def _plain(reason: str, field: str) -> str:
         return "it must be one of " + ", ".join(AMOUNTS)
     if field == "state" and reason.startswith("Invalid enum value"):
         return "it must be one of " + ", ".join(STATES)
-    if "timezone" in reason:
-        return "it must be a time with an offset, like 2025-03-04T10:30:00+00:00"
+    if "timezone" in reason or "RFC3339" in reason:
+        return ("it must be a time of day like 12:05, or a full time with an offset like "
+                "2025-03-04T10:30:00+00:00")
     return reason[:1].lower() + reason[1:]
 
 

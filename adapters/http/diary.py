@@ -5,7 +5,7 @@ reports (late entries, unacknowledged incidents)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union, get_args
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,30 @@ from projections import diary as views
 from projections.journey import is_room, room_children
 
 DAY = "/children/{child_id:uuid}/diary/{date:str}"
+
+WireTime = Annotated[str, msgspec.Meta(
+    min_length=4, max_length=40, examples=["12:05", "2026-03-04T12:05:00+00:00"],
+    description="A time of day on the diary's date in the setting's local time (HH:MM or "
+                "HH:MM:SS), or a full RFC 3339 time with an offset.")]
+
+
+def _on_the_wire(kind: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    """An entry kind as a request body: the same fields, with its times as text, which
+    the domain reads on the diary's date (`domain.diary_entries.on_the_day`)."""
+    wire = {Time: WireTime, Time | None: WireTime | None}
+    fields = []
+    for f in msgspec.structs.fields(kind):
+        default = (f.default if f.default is not msgspec.NODEFAULT
+                   else msgspec.field(default_factory=f.default_factory)
+                   if f.default_factory is not msgspec.NODEFAULT else msgspec.NODEFAULT)
+        typ = wire.get(f.type, f.type)
+        fields.append((f.name, typ) if default is msgspec.NODEFAULT else (f.name, typ, default))
+    config = kind.__struct_config__
+    return msgspec.defstruct(kind.__name__, fields, tag=config.tag,
+                             tag_field=config.tag_field, forbid_unknown_fields=True)
+
+
+EntryBody = Union[tuple(_on_the_wire(kind) for kind in get_args(Entry))]  # noqa: UP007
 
 
 class Message(msgspec.Struct, forbid_unknown_fields=True):
@@ -44,14 +68,14 @@ class Correction(msgspec.Struct, forbid_unknown_fields=True):
     base_version: int | Unset = UNSET
     base_revision: int | Unset = UNSET
     kind: Literal[KINDS] | Unset = UNSET  # type: ignore[valid-type]
-    at: Time | Unset = UNSET
+    at: WireTime | Unset = UNSET
     meal: Literal[MEALS] | Unset = UNSET  # type: ignore[valid-type]
     food: str | Unset = UNSET
     amount: Literal[AMOUNTS] | Unset = UNSET  # type: ignore[valid-type]
     drink: str | Unset = UNSET
     ml: int | Unset = UNSET
-    start: Time | Unset = UNSET
-    end: Time | None | Unset = UNSET
+    start: WireTime | Unset = UNSET
+    end: WireTime | None | Unset = UNSET
     state: Literal[STATES] | Unset = UNSET  # type: ignore[valid-type]
     cream: bool | Unset = UNSET
     medicine: str | Unset = UNSET
@@ -102,7 +126,7 @@ def _today(services: Services, setting_id: UUID) -> dt.date:
 
 @post(f"{DAY}/entries", opt={"permission": "diary.record"}, sync_to_thread=True,
       status_code=201)
-def record_entry(child_id: UUID, date: dt.date, data: Entry, actor: Actor,
+def record_entry(child_id: UUID, date: dt.date, data: EntryBody, actor: Actor,
                  services: Services) -> replies.EntryRecorded:
     """Staff record an entry of the child's day; late if after the end of the session."""
     setting_id, timezone = _visible_child(services, actor, child_id)
@@ -111,7 +135,7 @@ def record_entry(child_id: UUID, date: dt.date, data: Entry, actor: Actor,
         services.clock(),
     )
     services.projections.wait_for(result.position)
-    return replies.EntryRecorded(result.entry_id, result.late)
+    return replies.EntryRecorded(result.entry_id, result.late, list(result.warnings))
 
 
 @patch(f"{DAY}/entries/{{entry_id:uuid}}", opt={"permission": "diary.correct"},

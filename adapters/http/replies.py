@@ -261,8 +261,12 @@ class ReviewList(msgspec.Struct):
 
 
 class EntryRecorded(msgspec.Struct):
+    """`warnings`: sentences about what was recorded but looks wrong (a meal while the
+    child was asleep); nothing is refused for them."""
+
     entry_id: UUID
     late: bool
+    warnings: list[str] = []
 
 
 class EntryCorrected(msgspec.Struct):

@@ -195,6 +195,27 @@ class DiaryDay(NurseryAggregate):
                 return other
         return None
 
+    def asleep_at(self, entry: Entry, timezone: str) -> list[str]:
+        """Warnings, not refusals: the sentences for an entry (not a sleep) whose time
+        falls inside a sleep recorded on the day (an open sleep runs on)."""
+        if isinstance(entry, Sleep):
+            return []
+        tz = zone(timezone)
+        warnings = []
+        for name, moment in entry.times():
+            for other in self.entries.values():
+                interval = _interval(other.record) if other.kind == "sleep" and not (
+                    other.retracted) else None
+                if interval is None or not _overlaps((moment, moment), interval):
+                    continue
+                start, end = (t.astimezone(tz).strftime("%H:%M") if t else None
+                              for t in interval)
+                during = f"from {start} to {end}" if end else f"since {start}"
+                warnings.append(
+                    f"The field '{name}' ({moment.astimezone(tz):%H:%M}) falls while the "
+                    f"child was asleep ({during}): check the time or the sleep.")
+        return warnings
+
     # ---- commands ----------------------------------------------------------
 
     def record(self, entry: Entry, entry_id: UUID, timezone: str, actor: Actor,

@@ -14,7 +14,7 @@ from domain.aggregates.account import Account
 from domain.aggregates.diary_day import DiaryDay
 from domain.aggregates.medication_permission import MedicationPermission
 from domain.commands.base import Commands, one_writer
-from domain.diary_entries import Entry, Incident, Medication, parse_entry
+from domain.diary_entries import Entry, Incident, Medication, on_the_day, parse_entry
 from domain.errors import ChangedMeanwhile, Conflict, DomainError, Invalid, NotFound
 from domain.ports import KeptAggregates, NothingKept, SaveEvents
 
@@ -27,6 +27,7 @@ class RecordedEntry(NamedTuple):
     entry_id: UUID
     late: bool
     position: int
+    warnings: tuple[str, ...] = ()
 
 
 class CorrectedEntry(NamedTuple):
@@ -132,14 +133,15 @@ class DiaryCommands(Commands):
     def record_diary_entry(self, child_id: UUID, setting_id: UUID, day: date, data: Any,
                            timezone: str, actor: Actor, at: datetime) -> RecordedEntry:
         """Record an entry of any kind on a child's day (staff)."""
-        entry = parse_entry(data)
+        entry = parse_entry(data, day, timezone)
         permission = self._permission_for(entry, setting_id)
         entry_id = uuid4()
-        (recorded_id, late), position = self._on_day(
+        ((recorded_id, late), warnings), position = self._on_day(
             child_id, setting_id, day, actor, at,
-            lambda d: d.record(entry, entry_id, timezone, actor, at, permission),
+            lambda d: (d.record(entry, entry_id, timezone, actor, at, permission),
+                       d.asleep_at(entry, timezone)),
         )
-        return RecordedEntry(recorded_id, late, position)
+        return RecordedEntry(recorded_id, late, position, tuple(warnings))
 
     @one_writer("diary")
     def correct_diary_entry(self, child_id: UUID, setting_id: UUID, day: date,
@@ -162,7 +164,7 @@ class DiaryCommands(Commands):
         if changes.get("kind", current.kind) != current.kind:
             raise Invalid(f"The field 'kind' must stay '{current.kind}': a correction "
                           "cannot change the kind of an entry.", "kind")
-        entry = parse_entry({**current.record, **changes})
+        entry = parse_entry({**current.record, **on_the_day(changes, day, timezone)})
         permission = self._permission_for(entry, setting_id)
         version = diary.correct(entry_id, entry, base_version, timezone, actor, at, permission)
         self.kept_days.forget(diary.id)

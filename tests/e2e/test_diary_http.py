@@ -442,3 +442,40 @@ def test_a_retried_entry_is_recorded_once(nursery, room):
     assert first.json() == again.json()
     items = nursery.client.get(day_path(room["child"]), headers=room["staff"].headers)
     assert len(items.json()["items"]) == 1
+
+
+def test_a_time_of_day_is_read_on_the_diarys_date_in_local_time(nursery, room):
+    """Issue 20 #4: `"at": "09:05"` is 09:05 in the setting's timezone on the path's date
+    (Europe/London: UTC in November); a sleep's start and end too; a correction too."""
+    staff, child = room["staff"], room["child"]
+    r = post_entry(nursery, staff, child, {"kind": "nappy", "state": "wet", "at": "09:05"})
+    assert r.status_code == 201, r.text
+    nappy_id = r.json()["entry_id"]
+    r = post_entry(nursery, staff, child, {"kind": "sleep", "start": "08:00", "end": "08:40"})
+    assert r.status_code == 201, r.text
+    day = nursery.client.get(day_path(child), headers=staff.headers).json()["items"]
+    nappy = next(i for i in day if i.get("entry_id") == nappy_id)
+    assert nappy["at"].startswith(f"{DATE}T09:05:00")
+    r = nursery.client.patch(f"{day_path(child)}/entries/{nappy_id}", headers=staff.headers,
+                             json={"base_version": 1, "at": "09:10"})
+    assert r.status_code == 200, r.text
+    for bad in ("25:00", "9.05", "12:60"):
+        r = post_entry(nursery, staff, child, {"kind": "nappy", "state": "wet", "at": bad})
+        assert r.status_code == 400, bad
+        assert "'at'" in r.json()["detail"]
+
+
+def test_an_entry_while_the_child_was_asleep_is_kept_with_a_warning(nursery, room):
+    """Issue 20 #10: a meal at 09:05 during a sleep 08:55-09:06 is recorded (not refused)
+    and the reply warns; an entry outside the sleep has no warning."""
+    staff, child = room["staff"], room["child"]
+    assert post_entry(nursery, staff, child,
+                      {"kind": "sleep", "start": "08:55", "end": "09:06"}).status_code == 201
+    meal = {"kind": "meal", "meal": "lunch", "food": "Pasta", "amount": "all"}
+    r = post_entry(nursery, staff, child, {**meal, "at": "09:05"})
+    assert r.status_code == 201, r.text
+    [warning] = r.json()["warnings"]
+    assert "asleep" in warning and "08:55" in warning and "09:06" in warning
+    r = post_entry(nursery, staff, child, {**meal, "at": "09:30"})
+    assert r.status_code == 201
+    assert r.json()["warnings"] == []

@@ -18,6 +18,7 @@ from domain.diary_entries import (
     Toilet,
     check_times,
     from_record,
+    on_the_day,
     parse_entry,
     to_record,
 )
@@ -161,3 +162,16 @@ def test_an_unknown_timezone_is_named() -> None:
 def test_an_erased_record_reads_as_none() -> None:
     assert from_record(None) is None
     assert from_record({"kind": "meal"}) is None
+
+
+def test_clock_times_are_read_on_the_day_in_the_settings_timezone():
+    """`12:05` on a summer day in London is 11:05 UTC; a full time is left alone."""
+    summer = date(2026, 7, 1)
+    entry = parse_entry({"kind": "nappy", "state": "dry", "at": "12:05"}, summer,
+                        "Europe/London")
+    assert entry.at.astimezone(UTC) == datetime(2026, 7, 1, 11, 5, tzinfo=UTC)
+    full = "2026-07-01T12:05:00+00:00"
+    assert on_the_day({"at": full}, summer, "Europe/London") == {"at": full}
+    with pytest.raises(Invalid) as refused:
+        parse_entry({"kind": "nappy", "state": "dry", "at": "12:05"})  # no day: no clock
+    assert refused.value.field == "at"
