@@ -16,6 +16,7 @@ from adapters.storage.background import Repeating
 from adapters.storage.caches import Caches
 from adapters.storage.child_keys import ChildKeys
 from adapters.storage.credentials import Credentials
+from adapters.storage.erasure_ledger import ErasureLedger
 from adapters.storage.event_store import event_store_env
 from adapters.storage.jobs import Jobs
 from adapters.storage.kept_days import KeptDays
@@ -48,6 +49,7 @@ class Services:
     caches: Caches
     media_sweeper: Repeating | None = None
     jobs: Jobs | None = None  # long jobs and their progress (termination)
+    ledger: ErasureLedger | None = None  # erasures re-applied by `journey restore`
 
     @property
     def backend(self) -> str:
@@ -110,9 +112,12 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
     media = media_store_for(settings)
     lookups = Lookups(db, projections)
     caches = register_caches(Caches(db), keys, lookups, kept_days)
-    services = Services(settings, app, db, keys, projections, media, clock or SystemClock(),
+    clock = clock or SystemClock()
+    ledger = ErasureLedger(settings.ledger_path)
+    keys.ledger, keys.clock = ledger, clock
+    services = Services(settings, app, db, keys, projections, media, clock,
                         Credentials(db), AccessLog(db), lookups, caches,
-                        jobs=Jobs(db))
+                        jobs=Jobs(db), ledger=ledger)
     projections.catch_up()
     if background:
         projections.start()

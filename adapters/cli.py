@@ -235,6 +235,36 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the database, media and wrapped keys (see `adapters.backup`)."""
+    from pathlib import Path
+
+    from adapters.backup import backup
+
+    services = _services()
+    try:
+        manifest = backup(services, Path(args.out),
+                          Path(args.keys_out) if args.keys_out else None,
+                          say=lambda line: print(line, file=sys.stderr))
+    finally:
+        services.close()
+    print(json.dumps(manifest))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup, then re-apply every erasure in the erasure ledger."""
+    from pathlib import Path
+
+    from adapters.backup import restore
+
+    done = restore(Settings.from_env(), Path(args.source),
+                   Path(args.keys_from) if args.keys_from else None,
+                   say=lambda line: print(line, file=sys.stderr))
+    print(json.dumps(done))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="journey", description=(
         "Learning Journey and daily diary for nurseries. Configuration comes from "
@@ -295,6 +325,17 @@ def parser() -> argparse.ArgumentParser:
     retention_sub = retention.add_subparsers(dest="action", required=True)
     run = retention_sub.add_parser("run", help="shred what the law no longer keeps")
     run.set_defaults(run=cmd_retention)
+    saving = sub.add_parser("backup", help="back up the database, media and wrapped keys "
+                                           "into a new directory; prints its manifest")
+    saving.add_argument("--out", required=True, help="a new or empty directory")
+    saving.add_argument("--keys-out", help="write the wrapped data keys here instead of "
+                                           "OUT/keys (store them apart from the backup)")
+    saving.set_defaults(run=cmd_backup)
+    back = sub.add_parser("restore", help="restore a backup (stop the servers first), then "
+                                          "re-apply every erasure recorded since")
+    back.add_argument("source", help="the backup directory")
+    back.add_argument("--keys-from", help="where the wrapped keys are, if not SOURCE/keys")
+    back.set_defaults(run=cmd_restore)
     return p
 
 

@@ -4,7 +4,8 @@ Erasure, in order (each step reported to `progress`, and logged without personal
 
 1. record `JourneyErased` (the manager confirmed with the child's full name; the event
    keeps the name and birth date sealed with the *retention* key, for the records the
-   law keeps), naming every photo and video that shows the child;
+   law keeps), naming every photo and video that shows the child, and write the
+   erasure to the erasure ledger (re-applied by `journey restore`);
 2. wait until every view has applied it: each projection deletes the child's rows
    (`Projection.forget_child`); the diary keeps accidents, incidents and medication;
 3. shred the child's journey key: every sealed field of the child's other events in
@@ -53,6 +54,8 @@ def erase_child(services: Any, child_id: UUID, confirm: Any, actor: Actor,
     media = media_of_child(services.db, child_id)
     journey, position = services.app.erase_child(
         child_id, confirm, [m for _, m in media], actor, services.clock())
+    services.ledger.record("child_erased", services.clock(), child_id=child_id,
+                           setting_id=journey.setting_id)
     _step(progress, child_id, "recorded", 1, 1)
     services.projections.wait_for(position, timeout=120.0)
     _step(progress, child_id, "views", 1, 1)
@@ -71,6 +74,7 @@ def erase_child(services: Any, child_id: UUID, confirm: Any, actor: Actor,
 def end_retention(services: Any, child_id: UUID, actor: Actor = SYSTEM) -> None:
     """The legal retention of an erased child's records ended: they go for good."""
     position = services.app.end_retention(child_id, actor, services.clock())
+    services.ledger.record("retention_ended", services.clock(), child_id=child_id)
     services.projections.wait_for(position, timeout=120.0)
     services.keys.shred(child_id, RETENTION_KEY)
     forget_child(services, child_id)

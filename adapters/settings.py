@@ -54,6 +54,7 @@ class Settings:
     metrics_allow: tuple[str, ...] = LOOPBACK  # who may read /metrics without the token
     metrics_token: str | None = None  # `Authorization: Bearer` token for /metrics
     ready_max_lag: int = 1000  # /health/ready: the most notifications a view may lag
+    erasure_ledger: Path | None = None  # JOURNEY_ERASURE_LEDGER; default in the data dir
 
     @property
     def events_path(self) -> Path:
@@ -66,6 +67,11 @@ class Settings:
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def ledger_path(self) -> Path:
+        """The erasure ledger (kept apart from backups; see `journey restore`)."""
+        return self.erasure_ledger or self.data_dir / "erasure-ledger.jsonl"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -105,9 +111,10 @@ class Settings:
             raise ConfigError("JOURNEY_METRICS_TOKEN must be 24 to 256 printable ASCII "
                               "characters, no spaces (e.g. `openssl rand -hex 16`).")
         max_lag = _count(env, "JOURNEY_READY_MAX_LAG", 1000, most=10_000_000)
+        ledger = env.get("JOURNEY_ERASURE_LEDGER") or None
         return cls(data_dir, database_url, media, master_key, photo, video, level, threads,
                    proxies, lease, after_closing, tablet_idle, metrics_allow, metrics_token,
-                   max_lag)
+                   max_lag, Path(ledger) if ledger else None)
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:

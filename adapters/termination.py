@@ -60,6 +60,7 @@ def run_termination(services: Any, setting_id: UUID) -> None:
     with contextlib.suppress(Conflict):
         services.projections.wait_for(
             services.app.start_deletion(setting_id, actor, services.clock()))
+    services.ledger.record("setting_deleted", services.clock(), setting_id=setting_id)
     children = children_of_setting(services.db, setting_id)
     for done, child_id in enumerate(children):
         jobs.update(job_id, services.clock(), RUNNING, "children", done, len(children))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -36,7 +37,11 @@ CACHE_SECONDS = 30.0
 
 
 class ChildKeys:
-    """Creates, unwraps, caches and shreds the children's data keys."""
+    """Creates, unwraps, caches and shreds the children's data keys; each shredding is
+    written to the erasure ledger first, when there is one."""
+
+    ledger: Any = None  # an `ErasureLedger`, set by the composition root
+    clock: Any = None
 
     def __init__(self, db: Database, master_key: bytes):
         if len(master_key) != 32:
@@ -114,6 +119,9 @@ class ChildKeys:
 
     def shred(self, child_id: UUID, purpose: str) -> None:
         """Delete the key: everything it sealed is unreadable from now on."""
+        if self.ledger is not None:
+            self.ledger.record("key_shredded", self.clock(), owner_id=child_id,
+                               purpose=purpose)
         with self._lock:
             self._cache.pop((child_id, purpose), None)
         self._db.execute(
