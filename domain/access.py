@@ -118,7 +118,7 @@ PERMISSIONS: dict[str, Permission] = {
     "report.cohort": _r(MANAGER),
     "report.late": _r(MANAGER),
     "report.incidents": _r(MANAGER),
-    "audit.read": _r(SAFEGUARDING_LEAD),
+    "audit.read": _r(SAFEGUARDING_LEAD, MANAGER),
     "audit.verify": _r(SAFEGUARDING_LEAD, MANAGER),
     "report.retained": _r(MANAGER, SAFEGUARDING_LEAD),
     "job.read": _r(MANAGER),

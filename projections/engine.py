@@ -101,6 +101,11 @@ class Projection:
     def process(self, event: Any, topic: str, tx: Tx) -> None:
         self.handlers[topic.rpartition(":")[2]](event, tx)
 
+    def apply(self, notification: Any, event: Any, tx: Tx) -> None:
+        """Apply one decoded event; a view that needs the stored notification itself
+        (its position or bytes: the audit trail) overrides this."""
+        self.process(event, notification.topic, tx)
+
 
 class Projections:
     """Keeps every projection up to date with the application's log."""
@@ -225,7 +230,7 @@ class Projections:
                         continue
                 event = mapper.to_domain_event(notification)  # once, whoever listens
                 for projection in listeners:
-                    projection.process(event, notification.topic, tx)
+                    projection.apply(notification, event, tx)
                     touched.add(projection.name)
             last = notifications[-1].id
             tx.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.audit import AuditView
 from projections.compliance import ComplianceView
 from projections.consent import ConsentViews
 from projections.devices import DevicesView
@@ -28,4 +29,5 @@ def all_projections() -> list[Projection]:
         ComplianceView(),
         ProgressView(),
         LifecycleView(),
+        AuditView(),
     ]

@@ -96,7 +96,8 @@ def login(data: Login, request: Request, services: Services) -> LoggedIn:
               f"account:{email}": ACCOUNT_LIMIT}
     locked = services.credentials.attempt(limits, now)
     if locked is not None:
-        services.access_log.login(now, None, address, "locked")
+        services.access_log.login(now, services.credentials.account_of(email), address,
+                                  "locked")
         raise TooManyAttempts(
             detail="Too many failed logins; wait a while and try again.",
             headers={"Retry-After": str(locked.retry_after)},
@@ -105,7 +106,8 @@ def login(data: Login, request: Request, services: Services) -> LoggedIn:
     found = identity_views.account_status(services.db, account_id) if account_id else None
     if account_id is None or found is None or found[2]:
         outcome = "disabled" if found is not None else "failed"
-        services.access_log.login(now, account_id if found else None, address, outcome)
+        services.access_log.login(now, account_id or services.credentials.account_of(email),
+                                  address, outcome)
         failures = services.credentials.failures(pair)
         time.sleep(min(FAILED_LOGIN_DELAY * failures, 2.0))
         raise Unauthenticated(WRONG_LOGIN)

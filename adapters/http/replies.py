@@ -518,3 +518,59 @@ class WaitingAssessment(msgspec.Struct):
 class WaitingAssessments(msgspec.Struct):
     items: list[WaitingAssessment]
     next_cursor: str | None
+
+
+# audit (safeguarding lead)
+
+
+class AuditEvent(msgspec.Struct):
+    """One stored event: where in the log, when, what in words, about which children,
+    who did it with which roles, from which device. Ids and words only."""
+
+    position: int
+    at: str
+    what: str
+    event: str
+    children: list[str]
+    actor_id: str | None
+    roles: list[str]
+    device_id: str | None
+    aggregate_id: str
+    version: int
+    setting_id: str | None
+
+
+class AuditEvents(msgspec.Struct):
+    items: list[AuditEvent]
+    next_cursor: str | None
+
+
+class AccessRecord(msgspec.Struct):
+    """A read: of which child (none for a read of the setting's lists), by whom, with
+    which roles, from which device, which route, when."""
+
+    at: str
+    child_id: str | None
+    account_id: str
+    roles: list[str]
+    device_id: str | None
+    route: str
+
+
+class AccessTrail(msgspec.Struct):
+    items: list[AccessRecord]
+    next_cursor: str | None
+
+
+class LoginRecord(msgspec.Struct):
+    """A login of an account of the setting: `ok`, `failed`, `disabled` or `locked`."""
+
+    at: str
+    account_id: str
+    address: str | None
+    outcome: str
+
+
+class LoginTrail(msgspec.Struct):
+    items: list[LoginRecord]
+    next_cursor: str | None

@@ -32,6 +32,20 @@ SCHEMA = [
 ]
 
 
+def _period(where: list[str], params: list[Any], start: datetime | None,
+            end: datetime | None, before: str | None) -> tuple[list[str], list[Any]]:
+    if start is not None:
+        where.append("at >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        where.append("at < ?")
+        params.append(end.isoformat())
+    if before is not None:
+        where.append("at <= ?")
+        params.append(before)
+    return where, params
+
+
 class AccessLog:
     """Buffered, batched access records."""
 
@@ -86,6 +100,39 @@ class AccessLog:
 
         self._thread = threading.Thread(target=loop, name="access-log", daemon=True)
         self._thread.start()
+
+    def reads(self, setting_id: Any, child_id: str | None, start: datetime | None,
+              end: datetime | None, before: str | None, skip: int, limit: int
+              ) -> list[dict]:
+        """The setting's recorded reads, newest first; paging: rows at `before` or
+        earlier, less the first `skip` (those at `before` already shown)."""
+        where, params = ["setting_id = ?"], [str(setting_id)]
+        if child_id:
+            where.append("child_id = ?")
+            params.append(child_id)
+        where, params = _period(where, params, start, end, before)
+        rows = self.db.query(
+            "SELECT at, child_id, account_id, roles, device_id, route FROM child_access_log "
+            f"WHERE {' AND '.join(where)} ORDER BY at DESC, account_id, route, child_id "
+            "LIMIT ? OFFSET ?", [*params, limit, skip])
+        return [{"at": at, "child_id": child or None, "account_id": account,
+                 "roles": [r for r in roles.split(",") if r], "device_id": device,
+                 "route": route}
+                for at, child, account, roles, device, route in rows]
+
+    def logins(self, account_ids: list[str], start: datetime | None, end: datetime | None,
+               before: str | None, skip: int, limit: int) -> list[dict]:
+        """Logins of these accounts, failed or not, newest first (paging as `reads`)."""
+        if not account_ids:
+            return []
+        where = [f"account_id IN ({','.join('?' for _ in account_ids)})"]
+        where, params = _period(where, list(account_ids), start, end, before)
+        rows = self.db.query(
+            "SELECT at, account_id, address, outcome FROM login_log "
+            f"WHERE {' AND '.join(where)} ORDER BY at DESC, account_id, outcome, address "
+            "LIMIT ? OFFSET ?", [*params, limit, skip])
+        return [{"at": at, "account_id": account, "address": address, "outcome": outcome}
+                for at, account, address, outcome in rows]
 
     def stop(self) -> None:
         self._stop.set()

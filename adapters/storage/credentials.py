@@ -118,6 +118,12 @@ class Credentials:
             (str(account_id), email, password_hash, at.isoformat()),
         )
 
+    def account_of(self, email: str) -> UUID | None:
+        """The account this e-mail belongs to (for the login trail), if any."""
+        row = self.db.query_one("SELECT account_id FROM credentials WHERE email = ?",
+                                (email,))
+        return UUID(row[0]) if row else None
+
     def verify(self, email: str, password: str) -> UUID | None:
         """The account id if the password matches. Costs one argon2 verify either way."""
         row = self.db.query_one(
