@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.audit import checkpoint_if_grown, make_log_append_only
 from adapters.clock import SystemClock
 from adapters.settings import Settings
 from adapters.storage.access_log import AccessLog
@@ -50,6 +51,7 @@ class Services:
     media_sweeper: Repeating | None = None
     jobs: Jobs | None = None  # long jobs and their progress (termination)
     ledger: ErasureLedger | None = None  # erasures re-applied by `journey restore`
+    audit_heads: Repeating | None = None  # signs the audit log's tree head every hour
 
     @property
     def backend(self) -> str:
@@ -63,12 +65,16 @@ class Services:
 
     def close(self) -> None:
         self.caches.stop()
-        if self.media_sweeper is not None:
-            self.media_sweeper.stop()
+        for task in (self.media_sweeper, self.audit_heads):
+            if task is not None:
+                task.stop()
         self.projections.stop()
         self.access_log.stop()
         self.app.close()
         self.db.close()
+
+
+AUDIT_HEAD_EVERY = 3600.0  # seconds between scheduled signed tree heads
 
 
 def open_database(settings: Settings) -> Database:
@@ -103,6 +109,10 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
             env=event_store_env(settings),
             mapper_factory=lambda transcoder: SealingMapper(transcoder, keys),
         )
+        events_db = db if db.kind == "postgres" else SQLiteDatabase(settings.events_path)
+        make_log_append_only(events_db, app.recorder.events_table_name)
+        if events_db is not db:
+            events_db.close()
     kept_days = KeptDays()
     app.given(WriterLocks(), SaveTogether(app.save), kept_days)
     app.email_key = hmac.new(settings.master_key, b"journey email index",
@@ -125,4 +135,7 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
         caches.start()
         services.media_sweeper = media_sweeper(services.sweep_orphan_media)
         services.media_sweeper.start()
+        services.audit_heads = Repeating("audit-heads", AUDIT_HEAD_EVERY,
+                                         lambda: checkpoint_if_grown(services), now=True)
+        services.audit_heads.start()
     return services

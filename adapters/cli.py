@@ -1,4 +1,4 @@
-"""The `journey` command line: serve, setup, demo, devices, projections rebuild."""
+"""The `journey` command line: serve, setup, demo, devices, projections rebuild, audit."""
 
 from __future__ import annotations
 
@@ -265,6 +265,73 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    """Sign a head for the log as it stands and write it where an inspector can take it."""
+    from pathlib import Path
+
+    from adapters.audit import checkpoint
+
+    services = _services()
+    try:
+        head = checkpoint(services)
+    finally:
+        services.close()
+    text = json.dumps(head.as_json(), indent=2) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text)
+        print(f"Signed head of {head.size} events written to {args.out}.", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Recompute the log's tree and check every head; 0 when untouched, 1 otherwise."""
+    from tqdm import tqdm
+
+    from adapters.audit import read_head, verify
+
+    try:
+        given = [read_head(path) for path in args.checkpoint]
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    services = _services()
+    try:
+        with tqdm(unit="event", desc="verifying", file=sys.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            verdict = verify(services, given, progress)
+    finally:
+        services.close()
+    print(json.dumps(verdict.as_json(), indent=2))
+    if not verdict.ok:
+        for problem in verdict.problems:
+            print(f"journey audit verify: {problem}", file=sys.stderr)
+    return 0 if verdict.ok else 1
+
+
+def cmd_audit_prove(args: argparse.Namespace) -> int:
+    """Print an inclusion proof of one event, against a head a third party holds."""
+    from adapters.audit import prove, read_head
+
+    try:
+        head = read_head(args.checkpoint) if args.checkpoint else None
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    services = _services()
+    try:
+        proof = prove(services, args.position, head)
+    except LookupError as error:
+        print(f"journey: {error}", file=sys.stderr)
+        return 2
+    finally:
+        services.close()
+    print(json.dumps(proof, indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="journey", description=(
         "Learning Journey and daily diary for nurseries. Configuration comes from "
@@ -336,6 +403,25 @@ def parser() -> argparse.ArgumentParser:
     back.add_argument("source", help="the backup directory")
     back.add_argument("--keys-from", help="where the wrapped keys are, if not SOURCE/keys")
     back.set_defaults(run=cmd_restore)
+    audit = sub.add_parser("audit", help="tamper evidence of the event log (signed tree "
+                                         "heads, verification, inclusion proofs)")
+    audit_sub = audit.add_subparsers(dest="action", required=True)
+    check = audit_sub.add_parser("checkpoint", help="sign a tree head now and write it "
+                                                    "(JSON) for an inspector")
+    check.add_argument("--out", required=True, help="the file to write ('-': stdout)")
+    check.set_defaults(run=cmd_audit_checkpoint)
+    verify = audit_sub.add_parser("verify", help="recompute every leaf from the stored "
+                                                 "events, check every signed head; exits "
+                                                 "non-zero naming the first bad event")
+    verify.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
+                        help="a head exported earlier (repeatable)")
+    verify.set_defaults(run=cmd_audit_verify)
+    prove = audit_sub.add_parser("prove", help="print an inclusion proof of the event at "
+                                               "a position of the log")
+    prove.add_argument("position", type=int, help="the event's position (notification id)")
+    prove.add_argument("--checkpoint", metavar="FILE",
+                       help="prove against this exported head (default: the latest)")
+    prove.set_defaults(run=cmd_audit_prove)
     return p
 
 

@@ -55,6 +55,7 @@ class Settings:
     metrics_token: str | None = None  # `Authorization: Bearer` token for /metrics
     ready_max_lag: int = 1000  # /health/ready: the most notifications a view may lag
     erasure_ledger: Path | None = None  # JOURNEY_ERASURE_LEDGER; default in the data dir
+    audit_key: bytes = b""  # the Ed25519 seed signing the audit log's tree heads
 
     @property
     def events_path(self) -> Path:
@@ -95,6 +96,8 @@ class Settings:
                 )
         media = _s3_location(env.get("JOURNEY_MEDIA_URL") or None)
         master_key = _master_key(env.get("JOURNEY_MASTER_KEY") or None, data_dir)
+        audit_key = _master_key(env.get("JOURNEY_AUDIT_KEY") or None, data_dir,
+                                "JOURNEY_AUDIT_KEY", "audit.key")
         photo = _megabytes(env, "JOURNEY_PHOTO_MAX_MB", 25)
         video = _megabytes(env, "JOURNEY_VIDEO_MAX_MB", 1024)
         level = (env.get("JOURNEY_LOG_LEVEL") or "INFO").upper()
@@ -114,7 +117,7 @@ class Settings:
         ledger = env.get("JOURNEY_ERASURE_LEDGER") or None
         return cls(data_dir, database_url, media, master_key, photo, video, level, threads,
                    proxies, lease, after_closing, tablet_idle, metrics_allow, metrics_token,
-                   max_lag, Path(ledger) if ledger else None)
+                   max_lag, Path(ledger) if ledger else None, audit_key)
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -177,20 +180,23 @@ def _s3_location(url: str | None) -> S3Location | None:
     )
 
 
-def _master_key(value: str | None, data_dir: Path) -> bytes:
+def _master_key(value: str | None, data_dir: Path, name: str = "JOURNEY_MASTER_KEY",
+                file: str = "master.key") -> bytes:
+    """A 32-byte key from the variable `name`, else from (or generated into) `file`
+    under the data directory, mode 0600."""
     if value is not None:
         key = _decode_key(value)
         if key is None:
             raise ConfigError(
-                "JOURNEY_MASTER_KEY must be 32 bytes in base64 (44 characters) or hex (64)."
+                f"{name} must be 32 bytes in base64 (44 characters) or hex (64)."
             )
         return key
-    path = data_dir / "master.key"
+    path = data_dir / file
     if path.exists():
         key = _decode_key(path.read_text().strip())
         if key is None:
             raise ConfigError(
-                f"JOURNEY_MASTER_KEY is not set and {path} does not hold a valid key."
+                f"{name} is not set and {path} does not hold a valid key."
             )
         return key
     key = secrets.token_bytes(32)

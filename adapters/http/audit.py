@@ -2,8 +2,9 @@
 
 `GET /audit/events` pages through every stored event of the setting, newest first
 (`Accept: text/csv` or `?format=csv` for a referral); `GET /audit/access` every read
-of a child's data; `GET /audit/logins` every login of the setting's accounts. Each of
-these reads is itself written to the access log.
+of a child's data; `GET /audit/logins` every login of the setting's accounts;
+`GET /audit/verify` whether the log still matches its Merkle tree (`adapters.audit`).
+Each of these reads is itself written to the access log.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from uuid import UUID
 from litestar import Request, Response, get
 from litestar.params import QueryParameter
 
+from adapters.audit import verify
 from adapters.bootstrap import Services
 from adapters.http import replies
 from adapters.http.paging import cursors, page_limit
@@ -158,4 +160,16 @@ def logins(request: Request, actor: Actor, services: Services,
                               _next(services, "audit.logins", rows, size, before, skip))
 
 
-ROUTES: list[Any] = [events, access, logins]
+@get("/audit/verify", opt={"permission": "audit.verify"}, sync_to_thread=True,
+     summary="Whether the event log was altered",
+     description="Recomputes every event's Merkle leaf from its stored bytes and the root "
+     "at the size of every signed tree head; `ok` is false if an event was changed, "
+     "deleted or inserted, or the log was truncated, with `first_bad_position` the first "
+     "event that does not match and `problems` in words. Takes a while on a large log.")
+def verify_log(request: Request, actor: Actor, services: Services) -> replies.AuditVerdict:
+    verdict = verify(services)
+    _audited(request, services, actor)
+    return replies.AuditVerdict(**verdict.as_json())
+
+
+ROUTES: list[Any] = [events, access, logins, verify_log]

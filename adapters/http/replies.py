@@ -574,3 +574,14 @@ class LoginRecord(msgspec.Struct):
 class LoginTrail(msgspec.Struct):
     items: list[LoginRecord]
     next_cursor: str | None
+
+
+class AuditVerdict(msgspec.Struct):
+    """Whether the stored log still matches its Merkle tree and every signed head."""
+
+    ok: bool
+    events_checked: int
+    first_bad_position: int | None
+    tree_size: int
+    first_bad: str | None
+    problems: list[str]
