@@ -12,6 +12,7 @@ children they are linked to. Every read of a child's data is written to the acce
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,6 +44,8 @@ SESSION_REUSE_SECONDS = 1.0
 TABLET_IDLE = ("This tablet was left idle, so you were logged out (the policy: log out "
                "when not in use); log in again.")
 OUTSIDE_HOURS = "The system is only available to staff during the setting's opening hours."
+
+LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what `new_token` makes
 
 
 def bearer(request: Request) -> str | None:
@@ -151,6 +154,10 @@ class Gatekeeper:
             )
         from adapters.storage.credentials import IDLE, token_hash
 
+        if not LOGIN_TOKEN.fullmatch(token):
+            raise Unauthenticated(
+                "This is not a login token: send 'Authorization: Bearer <token>' with the "
+                "token POST /auth/login returned.")
         digest = token_hash(token)
         security = self.credentials.security_version()
         row = self._session(digest, security)

@@ -87,11 +87,38 @@ def validation_error(_: Request, error: ValidationException) -> Response:
             prefix = f"{field.rsplit('.', 1)[0]}." if field and "." in (field or "") else ""
             sentences.append(f"The field '{prefix}{missing}' is required.")
         elif field:
-            sentences.append(f"The field '{field}' is invalid: {message}.")
+            sentences.append(f"The field '{field}' is invalid: {_plain(message)}.")
+        elif item.get("key") == "data" and not message.startswith("Expected"):
+            sentences.append("This request needs a JSON body: see /schema for its fields.")
         else:
-            sentences.append(f"The request body is invalid: {message}.")
+            sentences.append(f"The request body is invalid: {_plain(message)}.")
     detail = " ".join(sentences) or "The request body is not valid JSON of the expected shape."
     return problem(400, detail)
+
+
+WORDS = {"str": "text", "int": "a whole number", "float": "a number", "bool": "true or false",
+         "object": "a JSON object", "array": "a list", "null": "null", "uuid": "an id (UUID)",
+         "date": "a date (YYYY-MM-DD)", "datetime": "a time with an offset"}
+
+
+def _plain(message: str) -> str:
+    """msgspec's "Expected `str`, got `int`" as "it must be text, not a whole number"."""
+    if message.startswith("Expected `") and ", got `" in message:
+        wanted, got = (part.split("`")[1] for part in message.split(", got "))
+        wanted = " or ".join(WORDS.get(w.strip(), w.strip()) for w in wanted.split("|"))
+        return f"it must be {wanted}, not {WORDS.get(got, got)}"
+    return message[:1].lower() + message[1:]
+
+
+def _not_json(request: Request, detail: str) -> str:
+    """What to do when the body could not be read as JSON."""
+    sent = (request.headers.get("content-type") or "").split(";")[0].strip()
+    login = " with email and password" if request.url.path == "/auth/login" else ""
+    if sent and sent != "application/json":
+        return (f"This service takes JSON, not {sent}: send a JSON object{login} with "
+                "Content-Type: application/json.")
+    reason = "it ends too soon" if "truncated" in detail else detail.split(": ", 1)[-1]
+    return f"The request body is not valid JSON ({reason}): send a JSON object{login}."
 
 
 def http_error(request: Request, error: HTTPException) -> Response:
@@ -99,6 +126,9 @@ def http_error(request: Request, error: HTTPException) -> Response:
         return validation_error(request, error)
     status = error.status_code
     detail = error.detail
+    if status == 400 and detail and (detail.startswith("JSON is malformed")
+                                     or detail.startswith("Input data was truncated")):
+        detail = _not_json(request, detail)
     if status == 404 and (not detail or detail == "Not Found"):
         detail = "Not found."
     if status == 405:

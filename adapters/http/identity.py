@@ -99,7 +99,7 @@ def login(data: Login, request: Request, services: Services) -> LoggedIn:
         services.access_log.login(now, services.credentials.account_of(email), address,
                                   "locked")
         raise TooManyAttempts(
-            detail="Too many failed logins; wait a while and try again.",
+            detail=f"Too many failed logins; try again in {_minutes(locked.retry_after)}.",
             headers={"Retry-After": str(locked.retry_after)},
         )
     account_id = services.credentials.verify(email, data.password)
@@ -268,3 +268,9 @@ ROUTES = [
     revoke_support_access,
     read_setting,
 ]
+
+
+def _minutes(seconds: int) -> str:
+    """`900` as "15 minutes", `40` as "1 minute" (rounded up: never too early)."""
+    minutes = max(1, -(-int(seconds) // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -81,7 +81,7 @@ def _too_large(kind: str, limit: int) -> TooLarge:
 
 
 def _mismatch(declared: str) -> UnsupportedMedia:
-    return UnsupportedMedia(f"The body is not a {declared} file: its bytes do not match the "
+    return UnsupportedMedia(f"The body is not {_a(declared)} file: its bytes do not match the "
                             "declared Content-Type.")
 
 
@@ -272,6 +272,11 @@ async def store_upload(source: Any, content_type: str | None, announced: str | N
     body of `POST /media`, or a file of a web form); `children_header` as `X-Children`."""
     declared = normalise(content_type)
     kind = kind_of(declared)
+    if declared == "multipart/form-data":
+        raise UnsupportedMedia(
+            "Send the file's own bytes as the body with its type as the Content-Type (for "
+            "example curl --data-binary @photo.jpg -H 'Content-Type: image/jpeg'), not as "
+            "a form upload.")
     if kind is None or declared not in ACCEPTED_TYPES:
         raise UnsupportedMedia(UNSUPPORTED)
     wait = throttle.retry_after(actor.account_id)
@@ -380,3 +385,8 @@ def download_media(media_id: UUID, request: Request, actor: Actor,
 
 
 ROUTES: list[Any] = [upload_media, download_media, declare_children]
+
+
+def _a(content_type: str) -> str:
+    """The content type with its article: "an image/jpeg", "a video/mp4"."""
+    return ("an " if content_type[:1] in "aeiou" else "a ") + content_type
