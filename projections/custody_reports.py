@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -161,26 +162,46 @@ DAMAGE_COLUMNS = ("report_id", "device_id", "label", "date", "kind", "deliberate
                   "reported_by_name", "occurred_at", "reported_at", "description")
 
 
-def _cell(value: Any) -> str:
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
+
+
+def _minute(text: str, tz: ZoneInfo) -> str:
+    """An ISO time with an offset as the setting's local time to the minute."""
+    return datetime.fromisoformat(text).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _cell(value: Any, tz: ZoneInfo) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list):
-        return " ".join(
-            f"{v.get('name') or v['account_id']} {v['signed_out_at']}-{v['signed_in_at'] or ''}"
-            if isinstance(v, dict) else str(v) for v in value
-        )
+        return "; ".join(_period(v, tz) if isinstance(v, dict) else str(v) for v in value)
     text = str(value)
+    if _INSTANT.fullmatch(text):
+        return _minute(text, tz)
     # a cell a spreadsheet would run as a formula is quoted as text
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def to_csv(items: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> str:
-    """The rows as CSV with a header line."""
+def _period(sign_out: dict, tz: ZoneInfo) -> str:
+    """One sign-out in a cell: who, from when, until when (or "not signed in yet")."""
+    back = sign_out.get("signed_in_at")
+    until = f"to {_minute(back, tz)}" if back else "not signed in yet"
+    return (f"{sign_out.get('name') or sign_out['account_id']} from "
+            f"{_minute(sign_out['signed_out_at'], tz)} {until}")
+
+
+def to_csv(items: Iterable[dict[str, Any]], columns: tuple[str, ...],
+           timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The rows as CSV with a header line; times in the setting's local time to the
+    minute, an empty cell for what has not happened yet."""
+    tz = ZoneInfo(timezone)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
     for item in items:
-        writer.writerow([_cell(item.get(c)) for c in columns])
+        writer.writerow([_cell(item.get(c), tz) for c in columns])
     return out.getvalue()

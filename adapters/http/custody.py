@@ -23,6 +23,7 @@ from adapters.http.paging import cursors
 from domain.actor import Actor
 from domain.aggregates.device import DAMAGE_KINDS
 from domain.errors import Invalid
+from domain.opening_hours import DEFAULT_TIMEZONE
 from projections import custody_reports as reports
 
 
@@ -133,8 +134,12 @@ def _page(request: Request, services: Services, list_name: str,
     return cursors(services).offset_page(list_name, items, limit, params.get("cursor"))
 
 
+def _timezone(services: Services, actor: Actor) -> str:
+    return services.lookups.setting_timezone(actor.setting_id) or DEFAULT_TIMEZONE
+
+
 def _csv(name: str, body: str) -> Response:
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
+    return Response(body, media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
@@ -146,7 +151,8 @@ def custody_report(request: Request, actor: Actor, services: Services
     items = reports.custody_report(services.db, actor.setting_id, services.clock(), day,
                                    account)
     if _wants_csv(request):
-        return _csv("custody", reports.to_csv(items, reports.CUSTODY_COLUMNS))
+        return _csv("custody", reports.to_csv(items, reports.CUSTODY_COLUMNS,
+                                                  _timezone(services, actor)))
     return _page(request, services, "custody", items)
 
 
@@ -156,7 +162,8 @@ def damage_report(request: Request, actor: Actor, services: Services) -> replies
     day, account = _filters(request)
     items = reports.damage_report(services.db, actor.setting_id, day, account)
     if _wants_csv(request):
-        return _csv("damage", reports.to_csv(items, reports.DAMAGE_COLUMNS))
+        return _csv("damage", reports.to_csv(items, reports.DAMAGE_COLUMNS,
+                                                  _timezone(services, actor)))
     return _page(request, services, "damage", items)
 
 

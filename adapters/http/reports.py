@@ -18,6 +18,7 @@ from adapters.http import replies
 from adapters.http.report_pdf import compliance_pdf
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
+from domain.opening_hours import DEFAULT_TIMEZONE
 from projections.compliance import compliance_report
 from projections.custody_reports import to_csv
 from projections.journey import is_room
@@ -79,7 +80,9 @@ def compliance(request: Request, actor: Actor, services: Services,
     start, end = _period(start, end, now.date())
     report = compliance_report(services.db, actor.setting_id, start, end, now, quiet_weeks)
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        return Response(to_csv(_csv_rows(report), CSV_COLUMNS), media_type="text/csv",
+        return Response(to_csv(_csv_rows(report), CSV_COLUMNS,
+                               services.lookups.setting_timezone(actor.setting_id)
+                               or DEFAULT_TIMEZONE), media_type="text/csv",
                         headers={"Content-Disposition":
                                  'attachment; filename="compliance.csv"'})
     if format == "pdf":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 
 import pytest
@@ -309,11 +310,14 @@ def test_reports_are_for_managers_and_download_as_csv(nursery, tablet):
     r = nursery.client.get("/reports/custody", headers=nursery.manager.headers,
                            params={"format": "csv"})
     assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"  # once (issue 20 #6)
     rows = list(csv.DictReader(io.StringIO(r.text)))
     mine = next(row for row in rows if row["device_id"] == tablet["device_id"])
     assert mine["holder_account_id"] == alice.account_id
     assert mine["overdue"] == "no"
+    # local time (Europe/London: UTC in November) to the minute; an open period says so
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", mine["since"]), mine["since"]
+    assert mine["sign_outs"].endswith("not signed in yet"), mine["sign_outs"]
     r = nursery.client.get("/reports/damage",
                            headers={**nursery.manager.headers, "Accept": "text/csv"})
     assert r.status_code == 200
