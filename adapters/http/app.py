@@ -17,6 +17,7 @@ from adapters.http.errors import EXCEPTION_HANDLERS, http_error
 from adapters.http.idempotency import IdempotencyRecords, idempotency
 from adapters.http.middleware import access_log, add_security_headers, body_deadline
 from adapters.http.routes import route_handlers
+from adapters.http.web import install as install_pages
 from adapters.http.web import routers as web_routers
 from adapters.http.web.pages import unknown_address
 
@@ -47,7 +48,7 @@ def create_app(services: Services) -> Litestar:
         return services
 
     app = Litestar(
-        route_handlers=[*route_handlers(), *web_routers(services.settings.master_key)],
+        route_handlers=[*route_handlers(), *web_routers(services)],
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
@@ -75,4 +76,5 @@ def create_app(services: Services) -> Litestar:
         "A session row is reused for at most a second, and only while the identity views "
         "and this process's session writes are unchanged.")
     app.state.access_log = services.access_log
+    install_pages(app, services)
     return app

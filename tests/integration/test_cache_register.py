@@ -38,7 +38,8 @@ def test_every_cache_is_registered_and_says_how_fresh_it_is(services):
 
     create_app(services)
     freshness = services.caches.freshness()
-    assert set(freshness) == {"sessions", "lookups", "child_keys", "diary_days"}
+    assert set(freshness) == {"sessions", "lookups", "child_keys", "diary_days",
+                              "journey_pages"}
     assert all(sentence.endswith(".") and len(sentence) > 20
                for sentence in freshness.values())
 

@@ -34,9 +34,9 @@ def csrf_secret(master_key: bytes) -> str:
     return hmac.new(master_key, b"journey csrf v1", hashlib.sha256).hexdigest()
 
 
-def routers(master_key: bytes) -> list[Any]:
+def routers(services: Any) -> list[Any]:
     """The pages' router (CSRF on every form) and the static files (CSS, scripts)."""
-    csrf = CSRFConfig(secret=csrf_secret(master_key), cookie_name=CSRF_COOKIE,
+    csrf = CSRFConfig(secret=csrf_secret(services.settings.master_key), cookie_name=CSRF_COOKIE,
                       cookie_httponly=True, cookie_samesite="strict")
     pages_router = Router(
         path="/",
@@ -52,3 +52,13 @@ def routers(master_key: bytes) -> list[Any]:
         opt={"public": True, "web": True}, cache_control=None,
     )
     return [pages_router, static]
+
+
+def install(app: Any, services: Any) -> None:
+    """What the pages keep per process: each journey entry rendered once (registered with
+    the caches, so erasure forgets a child's)."""
+    app.state.journey_fragments = family.JourneyFragments()
+    services.caches.register(
+        "journey_pages", app.state.journey_fragments,
+        "A rendered journey entry is kept under the view row it was made from, so a "
+        "changed row is rendered afresh; erasure drops the child's at once.")

@@ -6,6 +6,8 @@ writes call the JSON handlers' functions, so every rule is the API's."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -15,11 +17,12 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
+from markupsafe import Markup
 
 from adapters.bootstrap import Services
 from adapters.http import consent, diary, journey, media
 from adapters.http.paging import cursors
-from adapters.http.web.pages import SESSION_COOKIE, render, see_other
+from adapters.http.web.pages import ENV, SESSION_COOKIE, csrf_token, render, see_other
 from domain import access
 from domain.actor import Actor
 from domain.errors import Invalid
@@ -29,14 +32,16 @@ from projections.identity import staff_of_setting
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 PAGE_SIZE = 20
-_entries = msgspec.json.Decoder(list[dict[str, Any]])
+_entry = msgspec.json.Decoder(dict[str, Any])
 MAX_PHOTOS = 6
 
 
 def family_children(services: Services, actor: Actor) -> list[dict]:
     """The children a parent may switch between, by name, as the API lists them."""
-    rows = journey_views.children_page(services.db, actor.setting_id, actor.children,
-                                       None, 50)
+    rows = services.lookups.cached(
+        ("family_children", actor.setting_id, actor.children), ("journey",),
+        lambda: journey_views.children_page(services.db, actor.setting_id, actor.children,
+                                            None, 50))
     return [access.child_as_listed(actor, row) for row in rows]
 
 
@@ -101,25 +106,70 @@ def _again(request: Request, services: Services, permission: str) -> Actor:
 # the journey
 
 
+class JourneyFragments:
+    """Each journey entry rendered to HTML once, kept by the view row's own JSON (so any
+    change to the row, a comment or a hidden photo, is a new entry), at most `size` of
+    them, least recently used out first. Registered with the caches, so erasure drops a
+    child's at once. The CSRF token is put in per page."""
+
+    TOKEN = "\x00csrf\x00"
+
+    def __init__(self, size: int = 4000):
+        self.size = size
+        self._kept: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+        self._template = ENV.get_template("observation.html")
+
+    def render(self, child_id: str, entries: list[str]) -> str:
+        """The entries' articles, in order."""
+        out = []
+        for entry in entries:
+            key = (child_id, entry)
+            with self._lock:
+                html = self._kept.get(key)
+                if html is not None:
+                    self._kept.move_to_end(key)
+            if html is None:
+                html = self._template.render(o=_entry.decode(entry), csrf_token=self.TOKEN,
+                                             child={"child_id": child_id})
+                with self._lock:
+                    self._kept[key] = html
+                    while len(self._kept) > self.size:
+                        self._kept.popitem(last=False)
+            out.append(html)
+        return "".join(out)
+
+    def forget_child(self, child_id: UUID) -> None:
+        with self._lock:
+            for key in [k for k in self._kept if k[0] == str(child_id)]:
+                del self._kept[key]
+
+
 def journey_entries(services: Services, child_id: UUID, cursor: str | None
-                    ) -> tuple[list[dict], str | None]:
-    """A page of the parents' journey from the same rows the JSON page serves, decoded in
-    one go; and the cursor of the next page (the API's codec and list)."""
+                    ) -> tuple[list[str], str | None]:
+    """A page of the parents' journey: the same rows the JSON page serves (the entries'
+    JSON as the view keeps it), and the cursor of the next page (the API's codec)."""
     after = journey._sort_key(services, "journey", cursor)
     rows = journey_views.parent_page(services.db, str(child_id), after, PAGE_SIZE + 1)
-    items = _entries.decode(f'[{",".join(entry for _, entry in rows[:PAGE_SIZE])}]')
     more = len(rows) > PAGE_SIZE
-    return items, (cursors(services).encode("journey", rows[PAGE_SIZE - 1][0])
-                   if more else None)
+    return [entry for _, entry in rows[:PAGE_SIZE]], (
+        cursors(services).encode("journey", rows[PAGE_SIZE - 1][0]) if more else None)
 
 
-@get("/journey/{child_id:uuid}", opt={"permission": "journey.read"}, sync_to_thread=True)
+def fragments(request: Request) -> JourneyFragments:
+    return request.app.state.journey_fragments
+
+
+@get("/journey/{child_id:uuid}", opt={"permission": "journey.read"}, sync_to_thread=False)
 def journey_page(child_id: UUID, request: Request, actor: Actor, services: Services,
                  cursor: str | None = None, sent: str | None = None) -> Response:
-    """The child's journey, newest first: approved observations, photos, comments."""
-    items, next_cursor = journey_entries(services, child_id, cursor)
+    """The child's journey, newest first: approved observations, photos, comments. As the
+    JSON page, it runs on the event loop: two indexed queries, entries rendered once."""
+    entries, next_cursor = journey_entries(services, child_id, cursor)
+    html = fragments(request).render(str(child_id), entries)
     return render(request, "journey.html", **_context(services, actor, child_id, "journey"),
-                  items=items, next_cursor=next_cursor, sent=sent)
+                  entries=Markup(html.replace(JourneyFragments.TOKEN, csrf_token(request))),
+                  next_cursor=next_cursor, sent=sent)
 
 
 class CommentForm(msgspec.Struct):
