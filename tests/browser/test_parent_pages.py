@@ -1,6 +1,6 @@
 """A parent on a phone, in a real browser (issue 17): signing in, the agreement, the
 journey with its photo, a comment, a contribution from home, today's diary and its
-incident, the siblings' switch, signing out; another family's child; accessibility
+incident, the siblings' switch, progress, signing out; another family's child; accessibility
 (axe-core), the CSP, console errors and sideways scrolling checked on every page.
 
 One live server and one browser for the module; the nursery's people and records are
@@ -201,6 +201,11 @@ def test_a_parent_follows_her_children_on_a_phone(browser, nursery):
         assert not page.is_visible("text=Ada listens")
         assert page.locator("nav.siblings a").all_inner_texts() == ["Ada Lovelace",
                                                                     "Ben Lovelace"]
+        watched.check(NARROW)
+
+        page.click("nav.tabs >> text=Progress")
+        page.wait_for_url(f"{url}/progress/{nursery['ben']}")
+        page.wait_for_function("document.querySelector('img.chart').naturalWidth > 0")
         watched.check(NARROW)
 
         page.click("button:has-text('Sign out')")

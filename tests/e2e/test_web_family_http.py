@@ -107,6 +107,10 @@ def test_a_parent_signs_in_signs_reads_comments_and_acknowledges(nursery):
                data={"_csrf_token": csrf(day.text)})
     assert r.status_code == 200 and "Acknowledged" in r.text
     assert "Nothing recorded yet" in c.get(f"/day/{child_id}/2026-11-20").text
+    progress = c.get(f"/progress/{child_id}")
+    assert progress.status_code == 200 and "Communication and Language" in progress.text
+    for link in re.findall(r'(?:href|src)="(/progress/[^"]+)"', progress.text):
+        assert c.get(link).status_code == 200, link
 
     other_child, _ = n.family("Grace Hopper")
     theirs = c.get(f"/journey/{other_child}")

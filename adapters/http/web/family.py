@@ -20,7 +20,7 @@ from litestar.params import Body
 from markupsafe import Markup
 
 from adapters.bootstrap import Services
-from adapters.http import consent, diary, journey, media
+from adapters.http import consent, diary, journey, lifecycle, media, progress
 from adapters.http.paging import cursors
 from adapters.http.web.pages import ENV, SESSION_COOKIE, csrf_token, render, see_other
 from domain import access
@@ -300,5 +300,42 @@ def message(child_id: UUID, date: dt.date, actor: Actor, services: Services,
     return see_other(f"/day/{child_id}/{date.isoformat()}#messages")
 
 
-ROUTES: list[Any] = [agreement_page, sign_agreement, journey_page, comment, photo,
-                     contribute_page, contribute, today_page, day_page, acknowledge, message]
+# progress and the portfolio
+
+
+@get("/progress/{child_id:uuid}", opt={"permission": "child.progress"}, sync_to_thread=True)
+def progress_page(child_id: UUID, request: Request, actor: Actor,
+                  services: Services) -> Response:
+    """Progress across the areas of learning (the API's answer, in words), the chart,
+    and the portfolio to download."""
+    answer = progress.progress.fn(child_id, actor, services)
+    return render(request, "progress.html", **_context(services, actor, child_id, "progress"),
+                  progress=answer)
+
+
+@get("/progress/{child_id:uuid}/chart.svg", opt={"permission": "child.progress"},
+     sync_to_thread=True)
+def progress_chart(child_id: UUID, actor: Actor, services: Services) -> Response:
+    """The progress chart (the API's drawing)."""
+    return progress.progress.fn(child_id, actor, services, format="svg")
+
+
+@get("/progress/{child_id:uuid}/portfolio.pdf", opt={"permission": "child.portfolio"},
+     sync_to_thread=True)
+def portfolio_pdf(child_id: UUID, actor: Actor, services: Services) -> Any:
+    """The printable journal (the API's PDF)."""
+    return lifecycle.portfolio_pdf.fn(child_id, actor, services)
+
+
+@get("/progress/{child_id:uuid}/portfolio.zip", opt={"permission": "child.portfolio"},
+     sync_to_thread=True)
+def portfolio_zip(child_id: UUID, actor: Actor, services: Services) -> Any:
+    """The photos and videos with the journal (the API's zip)."""
+    return lifecycle.portfolio_zip.fn(child_id, actor, services)
+
+
+ROUTES: list[Any] = [
+    agreement_page, sign_agreement, journey_page, comment, photo, contribute_page,
+    contribute, today_page, day_page, acknowledge, message, progress_page, progress_chart,
+    portfolio_pdf, portfolio_zip,
+]
