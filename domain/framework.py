@@ -128,6 +128,27 @@ class Framework:
             checked.append(item)
         return checked
 
+    def in_words(self, ref: Mapping[str, Any]) -> str:
+        """A reference as people read it: "Communication and Language — Listening,
+        Attention and Understanding (Birth to three)", or a characteristic's name. Keys
+        this framework does not know are shown as they are."""
+        if ref.get("characteristic"):
+            return _name_in(self.characteristics, ref["characteristic"])
+        area = self.area(ref.get("area") or "")
+        if area is None:
+            return str(ref.get("area") or "")
+        text = area.name
+        if ref.get("aspect"):
+            text += " — " + _name_in(area.aspects, ref["aspect"])
+        if ref.get("age_band"):
+            text += f" ({_name_in(self.age_bands, ref['age_band'])})"
+        return text
+
+    def worded(self, references: Iterable[Mapping[str, Any]]) -> list[dict]:
+        """Each reference with its `words` beside its keys."""
+        return [{**ref, "words": self.in_words(ref)} for ref in references
+                if isinstance(ref, Mapping)]
+
     def as_json(self) -> dict:
         """The framework as `GET /framework` shows it."""
         return {
@@ -149,6 +170,10 @@ def _key_in(items: Iterable[Named], ref: Any) -> str | None:
         return None
     wanted = slug(ref)
     return next((i.key for i in items if wanted in (i.key, slug(i.name))), None)
+
+
+def _name_in(items: Iterable[Named], key: Any) -> str:
+    return next((i.name for i in items if i.key == key), str(key))
 
 
 def _shown(value: Any) -> str:

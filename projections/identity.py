@@ -154,6 +154,12 @@ def staff_of_setting(db, setting_id) -> list[tuple[str, str, list[str]]]:
     return [person for person in people if staff.intersection(person[2])]
 
 
+def names_of_setting(db: Database, setting_id: UUID | str) -> dict[str, str]:
+    """Account id to display name, for every account of the setting."""
+    return dict(db.query("SELECT account_id, display_name FROM accounts_view "
+                         "WHERE setting_id = ?", (str(setting_id),)))
+
+
 def account_status(db: Database, account_id: UUID) -> tuple[UUID, tuple[str, ...], bool] | None:
     """An account's setting, roles and whether it is disabled; None if unknown."""
     row = db.query_one(

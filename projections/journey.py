@@ -36,9 +36,12 @@ from domain.aggregates.child_journey import (
     WARNINGS,
     shown_in_journey,
 )
+from domain.framework import framework_for
 from projections.engine import Projection, handles
 from projections.media_visibility import withheld_media
 from storage.database import Database
+
+FRAMEWORK = framework_for()  # every setting uses Development Matters today
 
 
 def dumps(value: Any) -> str:
@@ -562,7 +565,7 @@ def _staff_entry(observation_id: str, child: str, owner: str, submitted_at: str,
         "approved_revision": approved["revision"] if approved else None,
         "observed_on": latest["observed_on"],
         "text": latest["text"],
-        "framework": latest["framework"],
+        "framework": FRAMEWORK.worded(latest["framework"] or []),
         "media": latest["media"],
         "children": [c for c in _unique([owner], latest["children"]) if c != child],
         "next_steps": shown_in_journey(latest, child, owner)["next_steps"],
@@ -584,7 +587,7 @@ def _parent_entry(observation_id: str, child: str, owner: str, approved: dict,
         "status": APPROVED,
         "observed_on": approved["observed_on"],
         "text": approved["text"],
-        "framework": approved["framework"],
+        "framework": FRAMEWORK.worded(approved["framework"] or []),
         "next_steps": shown_in_journey(approved, child, owner)["next_steps"],
         "author": {"name": author["name"], "role": author["role"]},
         "approved_at": approved["moderated_at"],

@@ -57,3 +57,8 @@ class Lookups:
         """The setting's timezone (None if unknown)."""
         return self.cached(("timezone", str(setting_id)), ("identity",),
                            lambda: identity.setting_timezone(self.db, setting_id))
+
+    def names(self, setting_id: UUID | str) -> dict[str, str]:
+        """Account id to display name, for everyone of the setting (staff and parents)."""
+        return self.cached(("names", str(setting_id)), ("identity",),
+                           lambda: identity.names_of_setting(self.db, setting_id))

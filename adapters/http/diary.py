@@ -240,20 +240,49 @@ def read_day(child_id: UUID, date: dt.date, actor: Actor, services: Services,
     """The child's day, entries and messages in time order. Parents see neither retracted
     entries nor corrections' history, and of the messages only staff's and their own.
     A day with nothing recorded (the child did not attend) is empty."""
-    setting_id, _ = _visible_child(services, actor, child_id)
+    setting_id, timezone = _visible_child(services, actor, child_id)
     session, entries, messages = views.read_day(
         services.db, setting_id, str(child_id), date.isoformat()
     )
     staff = actor.is_staff or actor.is_support
     items = views.day_items(entries, messages, staff, str(actor.account_id))
     page = cursors(services).offset_page("day", items, limit, cursor)
+    tz, names = ZoneInfo(timezone), services.lookups.names(setting_id)
+    page["items"] = [_as_people_read_it(item, names, tz) for item in page["items"]]
+    ended_at = session["session_ended_at"] if session else None
     return {
         "child_id": str(child_id),
         "date": date.isoformat(),
-        "session_ended": bool(session and session["session_ended_at"]),
-        "session_ended_at": session["session_ended_at"] if session else None,
+        "session_ended": bool(ended_at),
+        "session_ended_at": _local(ended_at, tz),
         **page,
     }
+
+
+PEOPLE = ("recorded_by", "given_by", "witnessed_by", "by", "author_id")
+TIMES = ("at", "start", "end", "recorded_at", "first_recorded_at", "acknowledged_at")
+
+
+def _local(value: str | None, tz: ZoneInfo) -> str | None:
+    """An ISO time as the setting's local time with its offset, to the second."""
+    if not value:
+        return value
+    return dt.datetime.fromisoformat(value).astimezone(tz).isoformat(timespec="seconds")
+
+
+def _as_people_read_it(item: dict, names: dict[str, str], tz: ZoneInfo) -> dict:
+    """A day's item with a name beside each account id (`recorded_by_name`...) and its
+    times in the setting's local time (issue 20 #3)."""
+    shown = dict(item)
+    for field in PEOPLE:
+        if isinstance(account_id := item.get(field), str):
+            shown[f"{field.removesuffix('_id')}_name"] = names.get(account_id)
+    for field in TIMES:
+        if isinstance(item.get(field), str):
+            shown[field] = _local(item[field], tz)
+    if isinstance(item.get("acknowledged_by"), list):
+        shown["acknowledged_by_names"] = [names.get(p) for p in item["acknowledged_by"]]
+    return shown
 
 
 @get("/rooms/{room:str}/board", opt={"permission": "room.board"}, sync_to_thread=True)

@@ -299,7 +299,9 @@ class PermissionList(msgspec.Struct):
 
 
 class DayItem(msgspec.Struct):
-    """An entry (`type` "entry", with the fields of its kind) or a message."""
+    """An entry (`type` "entry", with the fields of its kind) or a message. Beside each
+    account id its name (`recorded_by_name`, `given_by_name`, `witnessed_by_name`,
+    `by_name`, `author_name`); times in the setting's local time with its offset."""
 
     type: Literal["entry", "message"]
     at: str | None
@@ -307,6 +309,8 @@ class DayItem(msgspec.Struct):
     message_id: str | None = None
     kind: str | None = None
     text: str | None = None
+    recorded_by_name: str | None = None
+    author_name: str | None = None
 
 
 class Day(msgspec.Struct):

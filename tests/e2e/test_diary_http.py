@@ -479,3 +479,28 @@ def test_an_entry_while_the_child_was_asleep_is_kept_with_a_warning(nursery, roo
     r = post_entry(nursery, staff, child, {**meal, "at": "09:30"})
     assert r.status_code == 201
     assert r.json()["warnings"] == []
+
+
+def test_the_day_shows_names_beside_ids_and_the_settings_local_times(nursery, room):
+    """Issue 20 #3: who recorded, gave, witnessed and wrote, by name; times in the
+    setting's timezone with its offset, to the second (Tokyo: +09:00)."""
+    r = nursery.client.put("/setting/opening-hours", headers=nursery.manager.headers, json={
+        "timezone": "Asia/Tokyo",
+        "days": {d: ["00:00", "23:59"] for d in ("mon", "tue", "wed", "thu", "fri")}})
+    assert r.status_code == 204, r.text
+    staff, child = room["staff"], room["child"]  # 10:00 UTC is 19:00 in Tokyo
+    permission_id = permit(nursery, staff, child)
+    r = post_entry(nursery, staff, child, medication(room, permission_id, at="18:30"))
+    assert r.status_code == 201, r.text
+    r = nursery.client.post(f"{day_path(child)}/messages", headers=room["parent"].headers,
+                            json={"text": "Slept badly last night"})
+    assert r.status_code == 201, r.text
+    items = nursery.client.get(day_path(child), headers=staff.headers).json()["items"]
+    given = next(i for i in items if i.get("kind") == "medication")
+    assert given["at"] == f"{DATE}T18:30:00+09:00"
+    assert given["recorded_by_name"] == "Pat Practitioner"
+    assert given["given_by_name"] == "Pat Practitioner"
+    assert given["witnessed_by_name"] == "Wes Witness"
+    assert given["recorded_at"].endswith("+09:00") and "." not in given["recorded_at"]
+    message = next(i for i in items if i["type"] == "message")
+    assert message["author_name"] == "Parent of Ada Lovelace"

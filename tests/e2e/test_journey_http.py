@@ -58,8 +58,9 @@ def test_staff_submit_parent_waits_for_approval_then_reads_and_comments(nursery)
     assert entry["observation_id"] == made["observation_id"]
     assert (entry["revision"], entry["status"]) == (1, "approved")
     assert entry["text"] == "Ada builds a tower with six bricks."
-    assert entry["framework"] == [
-        {"area": "mathematics", "aspect": "number", "age_band": "birth_to_three"}]
+    assert entry["framework"] == [  # keys, and their words (issue 20 #3)
+        {"area": "mathematics", "aspect": "number", "age_band": "birth_to_three",
+         "words": "Mathematics — Number (Birth to three)"}]
     assert entry["observed_on"] == "2026-11-24" and entry["media"] == []
     assert entry["author"]["name"] == "Pat Practitioner"
 
