@@ -23,7 +23,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.static_files import create_static_files_router
 
-from adapters.http.web import family, pages, session
+from adapters.http.web import family, pages, session, staff
 
 STATIC = Path(__file__).parent / "static"
 CSRF_COOKIE = "journey_csrf"
@@ -40,7 +40,7 @@ def routers(services: Any) -> list[Any]:
                       cookie_httponly=True, cookie_samesite="strict")
     pages_router = Router(
         path="/",
-        route_handlers=[*session.ROUTES, *family.ROUTES],
+        route_handlers=[*session.ROUTES, *family.ROUTES, *staff.ROUTES],
         dependencies={"actor": Provide(session.provide_page_actor, sync_to_thread=False)},
         middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
         exception_handlers=pages.EXCEPTION_HANDLERS,

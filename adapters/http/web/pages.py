@@ -16,6 +16,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
+from adapters.http.auth import DEVICE_MISSING, DEVICE_UNKNOWN
 from adapters.http.errors import STATUS, TooManyAttempts, Unauthenticated
 from adapters.http.middleware import BodyDropped, BodyTooSlow
 from domain.errors import DomainError, Forbidden, NotFound
@@ -131,14 +132,16 @@ class SignFirst(Exception):
 
 
 def _problem_page(request: Request, status: int, title: str, detail: str,
-                  headers: dict[str, str] | None = None) -> Response:
+                  headers: dict[str, str] | None = None, enrol: bool = False) -> Response:
     page = render(request, "problem.html", status, title=title, detail=detail,
-                  signed_in=bool(request.cookies.get(SESSION_COOKIE)))
+                  signed_in=bool(request.cookies.get(SESSION_COOKIE)), enrol=enrol)
     if headers:
         page.headers.update(headers)
     return page
 
 
+NOT_A_SETTING_DEVICE = ("Staff may use the system only on the setting's equipment, and this "
+                        "browser is not one of the setting's devices.")
 NOT_FOUND = ("We cannot find that page. The address may be mistyped, or the page is not "
              "one you can see.")
 
@@ -153,7 +156,11 @@ def domain_error(request: Request, error: DomainError) -> Response:
         return not_found_page(request)
     status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
     title = "Not allowed" if isinstance(error, Forbidden) else "That did not work"
-    return _problem_page(request, status, title, error.detail)
+    detail = error.detail
+    if detail == DEVICE_MISSING:
+        detail = NOT_A_SETTING_DEVICE
+    return _problem_page(request, status, title, detail,
+                         enrol=detail in (NOT_A_SETTING_DEVICE, DEVICE_UNKNOWN))
 
 
 def unauthenticated(request: Request, _: Exception) -> Response:

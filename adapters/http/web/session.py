@@ -13,7 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from adapters.bootstrap import Services
-from adapters.http import identity
+from adapters.http import directory, identity
 from adapters.http.auth import check_child, identify_request
 from adapters.http.errors import Unauthenticated
 from adapters.http.web.family import family_children
@@ -103,7 +103,9 @@ def home(request: Request, actor: Actor, services: Services) -> Response:
             return see_other(f"/journey/{children[0]['child_id']}")
         return render(request, "family_home.html", children=children, actor=actor)
     setting = identity_views.setting_of(services.db, actor.setting_id) or {}
-    return render(request, "staff_home.html", actor=actor, setting=setting)
+    rooms = directory.list_rooms.fn(actor, services).items
+    return render(request, "staff_home.html", actor=actor, setting=setting, rooms=rooms,
+                  staff_tab="home")
 
 
 ROUTES = [sign_in_page, sign_in, sign_out, forgotten_password, home]

@@ -1,0 +1,349 @@
+"""The staff's pages (issue 18): enrolling this browser as a setting device, the room
+board with one- and two-tap diary records, a new observation, the photos still on this
+tablet, the manager's moderation queue and the office computer's devices.
+
+As the parents' pages: the same guard (a staff session needs a device of the setting,
+here its token in an HttpOnly cookie, and the opening hours), the JSON handlers'
+functions for every change, the projections' queries for reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from adapters.bootstrap import Services
+from adapters.http import custody, diary, journey, media
+from adapters.http.web.pages import DEVICE_COOKIE, render, see_other
+from domain.actor import Actor
+from domain.errors import Invalid, NotFound
+from domain.framework import framework_for
+from projections import custody_reports
+from projections import journey as journey_views
+from projections.identity import active_managers
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+DEVICE_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
+MAX_FILES = 10
+
+
+def _now(services: Services, actor: Actor) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(services.lookups.setting_timezone(actor.setting_id) or "UTC")
+    return services.clock().astimezone(zone)
+
+
+def initials(name: str) -> str:
+    """"Ada Lovelace" -> "AL": a photo-free avatar."""
+    return "".join(part[0] for part in name.split()[:2]).upper() or "?"
+
+
+# enrolling this browser as a device of the setting
+
+
+class Enrolment(msgspec.Struct):
+    token: str = ""
+
+
+@get("/tablet/enrol", opt={"public": True}, sync_to_thread=False)
+def enrol_page(request: Request) -> Response:
+    """Make this browser one of the setting's devices, with its device token."""
+    return render(request, "enrol.html", problem=None)
+
+
+@post("/tablet/enrol", opt={"public": True}, sync_to_thread=True, status_code=303)
+def enrol(request: Request, data: Enrolment = FORM) -> Response:
+    """Keep a device token (from registering the device, or `journey devices token`) in
+    a long-lived HttpOnly cookie, if it is one of an active device."""
+    token = data.token.strip()
+    device = request.app.state.gatekeeper.device(token) if token else None
+    if device is None or device.status != "active":
+        return render(request, "enrol.html", 400,
+                      problem="That is not the token of an active device; ask the manager "
+                              "for the token shown when the device was registered.")
+    page = see_other("/")
+    page.set_cookie(DEVICE_COOKIE, token, path="/", httponly=True, samesite="strict",
+                    secure=request.url.scheme == "https",
+                    max_age=DEVICE_COOKIE_DAYS * 24 * 3600)
+    return page
+
+
+# the room
+
+
+@get("/room/{room:str}", opt={"permission": "room.board"}, sync_to_thread=True)
+def room_page(room: str, request: Request, actor: Actor, services: Services,
+              done: str | None = None) -> Response:
+    """The room board: each child's day at a glance, with one-tap records."""
+    board = diary.room_board.fn(room, actor, services, limit=200)
+    for item in board["items"]:
+        item["initials"] = initials(item["name"])
+    return render(request, "room.html", actor=actor, staff_tab="room", room=room,
+                  board=board, done=done, now=_now(services, actor),
+                  meal=_meal_now(_now(services, actor).hour))
+
+
+def _meal_now(hour: int) -> str:
+    return ("breakfast" if hour < 10 else "morning_snack" if hour < 11 else "lunch"
+            if hour < 14 else "afternoon_snack" if hour < 16 else "tea")
+
+
+class Record(msgspec.Struct):
+    what: str = ""
+    state: str = ""
+    amount: str = ""
+    meal: str = ""
+    food: str = ""
+    drink: str = ""
+    ml: str = ""
+
+
+@post("/room/{room:str}/children/{child_id:uuid}/record",
+      opt={"permission": "diary.record"}, sync_to_thread=True, status_code=303)
+def record(room: str, child_id: UUID, actor: Actor, services: Services,
+           data: Record = FORM) -> Response:
+    """One tap on the board: a nappy, a meal's amount, a drink, a sleep's start or end
+    (the API's diary entry and correction)."""
+    now = _now(services, actor)
+    day = now.date()
+    at = now.isoformat(timespec="seconds")
+    if data.what == "woke":
+        _end_sleep(child_id, day, at, actor, services)
+        return see_other(f"/room/{room}?done=woke#child-{child_id}")
+    bodies = {
+        "nappy": {"kind": "nappy", "state": data.state, "at": at},
+        "meal": {"kind": "meal", "meal": data.meal or _meal_now(now.hour),
+                 "food": data.food.strip() or "As on the menu", "amount": data.amount,
+                 "at": at},
+        "drink": {"kind": "drink", "drink": data.drink or "Water",
+                  "ml": int(data.ml) if data.ml.isdigit() else -1, "at": at},
+        "asleep": {"kind": "sleep", "start": at},
+    }
+    if data.what not in bodies:
+        raise Invalid("Choose what to record.", "what")
+    try:
+        entry = msgspec.json.decode(json.dumps(bodies[data.what]), type=diary.EntryBody)
+    except msgspec.ValidationError:
+        raise Invalid("Choose one of the buttons' values.", data.what) from None
+    diary.record_entry.fn(child_id, day, entry, actor, services)
+    return see_other(f"/room/{room}?done={data.what}#child-{child_id}")
+
+
+def _end_sleep(child_id: UUID, day: dt.date, at: str, actor: Actor,
+               services: Services) -> None:
+    """End the child's open sleep today (a correction of that entry, as the API's)."""
+    items = diary.read_day.fn(child_id, day, actor, services, limit=200)["items"]
+    open_sleeps = [i for i in items if i.get("kind") == "sleep" and not i.get("end")
+                   and not i.get("retracted")]
+    if not open_sleeps:
+        raise Invalid("This child is not asleep: nothing to end.", "what")
+    sleep = open_sleeps[-1]
+    change = msgspec.json.decode(json.dumps({"base_version": sleep["version"], "end": at}),
+                                 type=diary.Correction)
+    diary.correct_entry.fn(child_id, day, UUID(sleep["entry_id"]), change, actor, services)
+
+
+@post("/room/{room:str}/children/{child_id:uuid}/end-session",
+      opt={"permission": "diary.end_session"}, sync_to_thread=True, status_code=303)
+def end_session(room: str, child_id: UUID, actor: Actor, services: Services) -> Response:
+    """The child has gone home: later entries are flagged late."""
+    diary.end_session.fn(child_id, _now(services, actor).date(), actor, services)
+    return see_other(f"/room/{room}?done=home#child-{child_id}")
+
+
+# a new observation
+
+
+def _framework_choices() -> dict:
+    fw = framework_for()
+    return {"areas": [(a.key, a.name, [(x.key, x.name) for x in a.aspects]) for a in fw.areas],
+            "bands": [(b.key, b.name) for b in fw.age_bands]}
+
+
+FRAMEWORK = _framework_choices()
+
+
+@get("/observe", opt={"permission": "observation.submit"}, sync_to_thread=True)
+def observe_page(request: Request, actor: Actor, services: Services) -> Response:
+    """The new-observation form: children by name (image consent shown), the camera or
+    gallery, the framework in words."""
+    children = journey_views.children_page(services.db, actor.setting_id, None, None, 500)
+    return render(request, "observe.html", actor=actor, staff_tab="observe",
+                  children=[c for c in children if not c["left_on"]], framework=FRAMEWORK)
+
+
+@post("/observe", opt={"permission": "observation.submit"},
+      request_max_body_size=MAX_FILES * 100 * 1024 * 1024, status_code=200)
+async def observe(request: Request, actor: Actor, services: Services) -> Response:
+    """Store the photos and videos as the API's upload does, then submit the
+    observation (for the first child, with the others tagged); it waits for a manager."""
+    import anyio
+
+    form = await request.form()
+    children = list(dict.fromkeys(str(c) for c in form.getall("children")))
+    if not children:
+        raise Invalid("Choose at least one child.", "children")
+    try:
+        child_ids = [UUID(c) for c in children]
+    except ValueError:
+        raise Invalid("Choose the children from the list.", "children") from None
+    refs = []
+    for area, aspect, band in zip(form.getall("area"), form.getall("aspect"),
+                                  form.getall("age_band"), strict=False):
+        if area:
+            refs.append(journey.FrameworkRef(area=str(area), aspect=str(aspect) or None,
+                                             age_band=str(band) or None))
+    files = [f for f in form.getall("media") if isinstance(f, UploadFile) and f.filename]
+    if len(files) > MAX_FILES:
+        raise Invalid(f"Send at most {MAX_FILES} photos or videos at a time.", "media")
+    shown = [str(c) for c in form.getall("in_photos")] or children
+    media_ids = []
+    for upload in files:
+        stored = await media.store_upload(_FileSource(upload), upload.content_type, None,
+                                          ",".join(shown), media.upload_throttle(request),
+                                          actor, services)
+        media_ids.append(stored.media_id)
+    new = journey.NewObservation(
+        observed_on=_now(services, actor).date(), text=str(form.get("text") or ""),
+        framework=refs, media=media_ids, children=child_ids[1:],
+        next_steps=str(form.get("next_steps") or "") or None)
+    request.app.state.gatekeeper.require_child(actor, child_ids[0])
+    saved = await anyio.to_thread.run_sync(
+        lambda: journey.submit_observation.fn(child_ids[0], new, actor, services))
+    return render(request, "observed.html", actor=actor, staff_tab="observe", saved=saved,
+                  photos=len(media_ids))
+
+
+class _FileSource:
+    def __init__(self, upload: UploadFile):
+        self.upload = upload
+
+    async def stream(self) -> Any:
+        while chunk := await self.upload.read(256 * 1024):
+            yield chunk
+
+
+# photos still on this tablet
+
+
+@get("/tablet/photos", opt={"permission": "device.list"}, sync_to_thread=True)
+def tablet_photos(request: Request, actor: Actor, services: Services) -> Response:
+    """The photos uploaded from this device and not yet deleted from it."""
+    photos = _on_this_device(services, actor)
+    return render(request, "tablet_photos.html", actor=actor, staff_tab="photos",
+                  photos=photos)
+
+
+def _on_this_device(services: Services, actor: Actor) -> list[dict]:
+    devices = custody_reports.custody_report(services.db, actor.setting_id, services.clock())
+    mine = [d for d in devices if d["device_id"] == str(actor.device_id)]
+    return mine[0]["photos_to_delete"] if mine else []
+
+
+@post("/tablet/photos/{media_id:uuid}/deleted", opt={"permission": "device.photo_deleted"},
+      sync_to_thread=True, status_code=303)
+def photo_deleted(media_id: UUID, actor: Actor, services: Services) -> Response:
+    """This photo has been deleted from this tablet (the API's record of it)."""
+    if actor.device_id is None:
+        raise NotFound()
+    custody.photo_deleted.fn(actor.device_id, media_id, actor, services)
+    return see_other("/tablet/photos")
+
+
+# the manager's moderation queue
+
+
+@get("/moderation", opt={"permission": "moderation.queue"}, sync_to_thread=True)
+def moderation_page(request: Request, actor: Actor, services: Services,
+                    cursor: str | None = None) -> Response:
+    """Pending observations, oldest first (the API's queue), to approve or return."""
+    answer = journey.moderation_queue.fn(actor, services, limit=20, cursor=cursor)
+    queue = json.loads(answer.content)
+    managers = active_managers(services.db, actor.setting_id)
+    for item in queue["items"]:
+        own = item["author"]["account_id"] == str(actor.account_id)
+        item["four_eyes"] = own and managers > 1
+    return render(request, "moderation.html", actor=actor, staff_tab="moderation",
+                  queue=queue)
+
+
+class Decision(msgspec.Struct):
+    revision: int = 0
+    decision: str = ""
+    note: str = ""
+
+
+@post("/moderation/{observation_id:uuid}", opt={"permission": "observation.moderate"},
+      sync_to_thread=True, status_code=303)
+def moderate(observation_id: UUID, actor: Actor, services: Services,
+             data: Decision = FORM) -> Response:
+    """Approve, or return to its author with a note (the API's approval and rejection)."""
+    decision = journey.Moderation(data.revision, data.note.strip() or None)
+    if data.decision == "approve":
+        journey.approve_observation.fn(observation_id, decision, actor, services)
+    elif data.decision == "return":
+        journey.reject_observation.fn(observation_id, decision, actor, services)
+    else:
+        raise Invalid("Choose approve or return.", "decision")
+    return see_other(f"/moderation?done={data.decision}")
+
+
+# the office computer: devices
+
+
+@get("/office/devices", opt={"permission": "device.list"}, sync_to_thread=True)
+def devices_page(request: Request, actor: Actor, services: Services,
+                 registered: str | None = None) -> Response:
+    """Who holds which tablet (overdue ones marked), signing tablets out and in."""
+    report = custody_reports.custody_report(services.db, actor.setting_id, services.clock())
+    return render(request, "devices.html", actor=actor, staff_tab="devices",
+                  devices=report, here=str(actor.device_id))
+
+
+@post("/office/devices/{device_id:uuid}/sign-out", opt={"permission": "device.sign_out"},
+      sync_to_thread=True, status_code=303)
+def device_sign_out(device_id: UUID, actor: Actor, services: Services) -> Response:
+    """Sign a tablet out to whoever is signed in here."""
+    custody.sign_out.fn(device_id, actor, services)
+    return see_other("/office/devices")
+
+
+@post("/office/devices/{device_id:uuid}/sign-in", opt={"permission": "device.sign_in"},
+      sync_to_thread=True, status_code=303)
+def device_sign_in(device_id: UUID, actor: Actor, services: Services) -> Response:
+    """Sign a tablet back in, onto the charger."""
+    custody.sign_in.fn(device_id, actor, services, custody.SignIn(True))
+    return see_other("/office/devices")
+
+
+class NewTablet(msgspec.Struct):
+    label: str = ""
+    kind: str = "tablet"
+
+
+@post("/office/devices", opt={"permission": "device.register"}, sync_to_thread=True,
+      status_code=200)
+def register_device(request: Request, actor: Actor, services: Services,
+                    data: NewTablet = FORM) -> Response:
+    """Register a device: its token is shown once, to enrol it."""
+    from adapters.http import identity
+
+    made = identity.register_device.fn(identity.NewDevice(data.label, data.kind), actor,
+                                       services)
+    return render(request, "registered.html", actor=actor, staff_tab="devices",
+                  label=data.label, token=made.device_token)
+
+
+ROUTES: list[Any] = [
+    enrol_page, enrol, room_page, record, end_session, observe_page, observe,
+    tablet_photos, photo_deleted, moderation_page, moderate, devices_page,
+    device_sign_out, device_sign_in, register_device,
+]

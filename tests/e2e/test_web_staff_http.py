@@ -1,0 +1,125 @@
+"""The staff's pages over HTTP (no browser): enrolling a device, the tablet signed out
+at the office, the room board's taps, a new observation with a photo for two children,
+the photos still on the tablet, the moderation queue, and the policy's refusals."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import pytest
+
+from tests.e2e.test_web_family_http import csrf, sign_in
+from tests.media_support import png_bytes
+
+pytestmark = pytest.mark.storage
+
+DATE = "2026-11-25"
+
+
+def enrol(client, token: str) -> None:
+    page = client.get("/tablet/enrol")
+    r = client.post("/tablet/enrol", data={"token": token, "_csrf_token": csrf(page.text)},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert "journey_device=" in r.headers["set-cookie"]
+    assert "HttpOnly" in r.headers["set-cookie"]
+
+
+def board(n, child_id):
+    r = n.client.get("/rooms/Rainbow/board", headers=n.manager.headers)
+    return next(i for i in r.json()["items"] if i["child_id"] == child_id)
+
+
+def test_a_day_on_the_tablet_and_at_the_office(nursery):
+    n, c = nursery, nursery.client
+    practitioner = n.practitioner("Pat Practitioner")
+    ada, parent = n.family("Ada Lovelace")
+    grace, _ = n.family("Grace Hopper")
+    r = c.put(f"/children/{ada}/image-consent", headers=parent.headers,
+              json={"allowed": True})
+    assert r.status_code == 204, r.text
+
+    # the office computer: the manager registers a tablet, the practitioner signs it out
+    page = c.get("/", follow_redirects=False)
+    assert page.status_code == 303
+    sign_in(c, n.manager.email)
+    refused = c.get("/")
+    assert refused.status_code == 403 and "setting's equipment" in unescape(refused.text)
+    assert 'href="/tablet/enrol"' in refused.text
+    enrol(c, n.office_device_token)
+    home = c.get("/")
+    assert home.status_code == 200 and "Rainbow" in home.text
+    devices = c.get("/office/devices")
+    made = c.post("/office/devices", data={"label": "Rainbow tablet", "kind": "tablet",
+                                            "_csrf_token": csrf(devices.text)})
+    tablet_token = re.search(r'<code id="device-token">([^<]+)</code>', made.text).group(1)
+    c.cookies.delete("journey_session")
+    sign_in(c, practitioner.email)
+    devices = c.get("/office/devices")
+    tablet_id = re.search(r'/office/devices/([0-9a-f-]+)/sign-out', devices.text).group(1)
+    r = c.post(f"/office/devices/{tablet_id}/sign-out",
+               data={"_csrf_token": csrf(devices.text)})
+    assert r.status_code == 200 and "Pat Practitioner since" in r.text
+
+    # the tablet
+    c.cookies.clear()
+    enrol(c, tablet_token)
+    sign_in(c, practitioner.email)
+    room = c.get("/room/Rainbow")
+    assert room.status_code == 200 and "Ada Lovelace" in room.text and ">AL<" in room.text
+    token = csrf(room.text)
+    record = f"/room/Rainbow/children/{ada}/record"
+    for form in ({"what": "nappy", "state": "wet"}, {"what": "meal", "amount": "most"},
+                 {"what": "drink", "drink": "Milk", "ml": "100"}, {"what": "asleep"}):
+        r = c.post(record, data={**form, "_csrf_token": token})
+        assert r.status_code == 200 and "Recorded." in r.text, form
+    seen = board(n, ada)
+    assert seen["asleep"] and seen["last_nappy"]["state"] == "wet"
+    assert seen["last_meal"]["amount"] == "most"
+    n.clock.advance(timedelta(minutes=10))  # within the tablet's idle time
+    r = c.post(record, data={"what": "woke", "_csrf_token": token})
+    assert r.status_code == 200, r.text
+    day = c.get(f"/children/{ada}/diary/{DATE}", headers=n.manager.headers).json()
+    assert not board(n, ada)["asleep"], (r.text[-800:], day)
+
+    form = c.get("/observe")
+    assert 'accept="image/*,video/*"' in form.text and "no image consent" in form.text
+    r = c.post("/observe", data={"children": [ada, grace], "text": "Ada and Grace build "
+                                 "a den.", "area": ["personal_social_and_emotional_development",
+                                                    ""],
+                                 "aspect": ["", ""], "age_band": ["", ""], "next_steps": "",
+                                 "in_photos": [ada],
+                                 "_csrf_token": csrf(form.text)},
+               files={"media": ("den.png", png_bytes(), "image/png")})
+    assert r.status_code == 200, r.text
+    assert "waits for a manager" in r.text
+    photos = c.get("/tablet/photos")
+    media_id = re.search(r'/tablet/photos/([0-9a-f-]+)/deleted', photos.text).group(1)
+    r = c.post(f"/tablet/photos/{media_id}/deleted", data={"_csrf_token": csrf(photos.text)})
+    assert r.status_code == 200 and "No photos left on this device" in r.text
+
+    # the manager's queue
+    c.cookies.clear()
+    enrol(c, n.office_device_token)
+    sign_in(c, n.manager.email)
+    queue = c.get("/moderation")
+    assert "Ada and Grace build a den." in queue.text and "Pat Practitioner" in queue.text
+    observation_id = re.search(r'action="/moderation/([0-9a-f-]+)"', queue.text).group(1)
+    r = c.post(f"/moderation/{observation_id}", data={"revision": "1",
+                                                      "decision": "approve",
+                                                      "_csrf_token": csrf(queue.text)})
+    assert r.status_code == 200, r.text
+    shown = c.get(f"/children/{ada}/journey", headers=parent.headers).json()["items"]
+    assert [e["text"] for e in shown] == ["Ada and Grace build a den."]
+
+    # out of hours
+    r = c.put("/setting/opening-hours", headers=n.manager.headers, json={
+        "timezone": "Europe/London", "days": {"mon": ["07:30", "18:30"]}})
+    assert r.status_code == 204, r.text
+    n.clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # a Tuesday: closed
+    closed = c.get("/room/Rainbow")
+    assert closed.status_code == 403
+    assert "only available to staff during the setting's opening hours" in unescape(
+        closed.text)
