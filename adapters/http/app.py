@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from adapters.bootstrap import Services
+from adapters.http import explorer
 from adapters.http.auth import Gatekeeper, provide_actor
 from adapters.http.errors import EXCEPTION_HANDLERS, http_error
 from adapters.http.idempotency import IdempotencyRecords, idempotency
@@ -48,7 +49,7 @@ def create_app(services: Services) -> Litestar:
         return services
 
     app = Litestar(
-        route_handlers=[*route_handlers(), *web_routers(services)],
+        route_handlers=[*route_handlers(), *web_routers(services), *explorer.ROUTES],
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
