@@ -13,7 +13,6 @@ completes: one insert and on average one more), in the same transaction as the r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -317,12 +316,8 @@ def _event_row(row: tuple) -> dict:
     return item
 
 
-def events_of(db: Database, aggregate_ids: list[str]) -> Iterator[dict]:
-    """Every audit row of these aggregates, oldest first (for the replay)."""
-    if not aggregate_ids:
-        return iter(())
-    marks = ",".join("?" for _ in aggregate_ids)
-    return (_event_row(row) for row in db.query(
-        "SELECT position, at, what, event, children, actor_id, roles, device_id, "
-        f"aggregate_id, version, setting_id FROM audit_events WHERE aggregate_id IN ({marks}) "
-        "ORDER BY position", aggregate_ids))
+def setting_positions(db: Database, setting_id: Any) -> list[int]:
+    """The log positions of every event of a setting, in order (what a replay reads)."""
+    return [int(p) for (p,) in db.query(
+        "SELECT position FROM audit_events WHERE setting_id = ? ORDER BY position",
+        (str(setting_id),))]

@@ -20,8 +20,9 @@ from adapters.audit import verify
 from adapters.bootstrap import Services
 from adapters.http import replies
 from adapters.http.paging import cursors, page_limit
+from adapters.replay import replay
 from domain.actor import Actor
-from domain.errors import Invalid
+from domain.errors import Invalid, NotFound
 from projections.audit import EVENT_COLUMNS, audit_events
 from projections.custody_reports import to_csv
 from projections.identity import accounts_of_setting
@@ -172,4 +173,26 @@ def verify_log(request: Request, actor: Actor, services: Services) -> replies.Au
     return replies.AuditVerdict(**verdict.as_json())
 
 
-ROUTES: list[Any] = [events, access, logins, verify_log]
+@get("/audit/children/{child_id:uuid}/replay", opt={"permission": "audit.read"},
+     sync_to_thread=True, summary="A child's record as it stood at a past moment",
+     description="Rebuilt from the event log alone (not from the read models): every "
+     "observation with its revisions, text, status and comments as they were at `at`, "
+     "what the parents saw, the diary days up to then, consent and agreements, and the "
+     "linked parents. `at` is an ISO time (without a zone, UTC); a time before the child "
+     "was enrolled is `404`, a time in the future `400`. Sealed fields of an erased child "
+     "read as erased.")
+def replay_child(child_id: UUID, actor: Actor, services: Services,
+                 at: dt.datetime | None = None) -> replies.Replay:
+    moment = _utc(at)
+    if moment is None:
+        raise Invalid("The query parameter 'at' is required: an ISO time, like "
+                      "2026-03-03T12:00:00Z.", "at")
+    if moment > services.clock():
+        raise Invalid("The query parameter 'at' must not be in the future.", "at")
+    record = replay(services, child_id, moment)
+    if record is None:
+        raise NotFound("The child was not enrolled yet at that time.")
+    return replies.Replay(**record)
+
+
+ROUTES: list[Any] = [events, access, logins, verify_log, replay_child]

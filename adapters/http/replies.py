@@ -589,3 +589,19 @@ class AuditVerdict(msgspec.Struct):
     tree_size: int
     first_bad: str | None
     problems: list[str]
+
+
+class Replay(msgspec.Struct):
+    """A child's record as it stood at `at`, rebuilt from the event log alone: the child,
+    the journey as staff saw it (every observation with its revisions, text, status and
+    comments), what the parents saw, the diary days so far, consent and agreements, and
+    the linked parents (restricted or not)."""
+
+    child_id: str
+    at: str
+    child: dict[str, Any] | None
+    journey: list[dict[str, Any]]
+    parents_see: list[dict[str, Any]]
+    diary: list[dict[str, Any]]
+    consent: dict[str, Any]
+    parents: list[dict[str, Any]]
