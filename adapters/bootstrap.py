@@ -52,6 +52,12 @@ class Services:
     jobs: Jobs | None = None  # long jobs and their progress (termination)
     ledger: ErasureLedger | None = None  # erasures re-applied by `journey restore`
     audit_heads: Repeating | None = None  # signs the audit log's tree head every hour
+    leadership: Any = None  # `adapters.leadership.Leadership` when serving
+    announcements: Any = None  # PostgreSQL LISTEN for the views' progress
+
+    def leads(self) -> bool:
+        """Whether this process runs the background work (always without a leadership)."""
+        return self.leadership is None or self.leadership.leads()
 
     @property
     def backend(self) -> str:
@@ -65,10 +71,12 @@ class Services:
 
     def close(self) -> None:
         self.caches.stop()
-        for task in (self.media_sweeper, self.audit_heads):
+        for task in (self.media_sweeper, self.audit_heads, self.announcements):
             if task is not None:
                 task.stop()
         self.projections.stop()
+        if self.leadership is not None:
+            self.leadership.stop()
         self.access_log.stop()
         self.app.close()
         self.db.close()
@@ -91,7 +99,9 @@ def register_caches(caches: Caches, keys: ChildKeys, lookups: Lookups,
                     "at once.")
     caches.register("lookups", lookups,
                     "As fresh as this process's views: each value is stamped with the "
-                    "versions of the projections it was read from.")
+                    "versions of the projections it was read from, which move when this "
+                    "process applies a batch, when the leader announces one (PostgreSQL) "
+                    "or within 0.5 s from the tracking rows.")
     caches.register("diary_days", kept_days,
                     "Changed only by its child's one writer in this process; behind only "
                     "when another process wrote to the day, which the event store's "
@@ -130,12 +140,36 @@ def bootstrap(settings: Settings, clock: Any = None, background: bool = False) -
                         jobs=Jobs(db), ledger=ledger)
     projections.catch_up()
     if background:
+        follow_the_leader(services)
         projections.start()
         services.access_log.start()
         caches.start()
-        services.media_sweeper = media_sweeper(services.sweep_orphan_media)
+        services.media_sweeper = media_sweeper(
+            lambda: services.sweep_orphan_media() if services.leads() else 0)
         services.media_sweeper.start()
         services.audit_heads = Repeating("audit-heads", AUDIT_HEAD_EVERY,
-                                         lambda: checkpoint_if_grown(services), now=True)
+                                         lambda: services.leads()
+                                         and checkpoint_if_grown(services), now=True)
         services.audit_heads.start()
     return services
+
+
+def follow_the_leader(services: Services) -> None:
+    """Elect one leader among the processes on this store: it applies the views in the
+    background and runs the background work; on PostgreSQL, views' progress and
+    followers' writes are announced (see `adapters.leadership`)."""
+    from adapters.leadership import WRITTEN, Announcements, Leadership
+
+    projections = services.projections
+    services.leadership = Leadership(
+        services.settings, on_change=lambda leading: projections.wake() if leading else None)
+    projections.leads = services.leadership.leads
+    if services.db.kind == "postgres":
+        projections.announce = True
+        projections.wake_leader = lambda: services.db.query_one(
+            f"SELECT pg_notify('{WRITTEN}', '')")
+        services.announcements = Announcements(
+            services.settings.database_url, projections.observe,
+            lambda: projections.wake() if services.leads() else None)
+        services.announcements.start()
+    services.leadership.start()

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -21,39 +22,12 @@ def _services(background: bool = False) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from adapters.serve import serve
 
-    from adapters.metrics import prepare_multiprocess_dir
-
-    prepare_multiprocess_dir()  # before any process counts into it
-    from adapters.http.app import create_app
-    from adapters.logs import configure_logging
-
-    settings = Settings.from_env()
-    configure_logging(settings.log_level)
-    import threading
-
-    from adapters.bootstrap import bootstrap
-    from adapters.erasure import run_retention_daily
-    from adapters.termination import run_terminations_every
-
-    services = bootstrap(settings, background=True)
-    app = create_app(services)
-    stop = threading.Event()
-    run_retention_daily(services, stop)
-    run_terminations_every(services, stop)
-    print(f"Serving the Learning Journey on http://{args.host}:{args.port} "
-          f"(Ctrl+C stops it).", file=sys.stderr, flush=True)
-    try:
-        # X-Forwarded-For is believed only from the configured proxies (none by default):
-        # otherwise anyone could name a fresh address and escape the per-address limits.
-        proxies = settings.trusted_proxies
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
-                    access_log=False, workers=1, proxy_headers=bool(proxies),
-                    forwarded_allow_ips=",".join(proxies) or None)
-    finally:
-        stop.set()
-        services.close()
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    if not 1 <= workers <= 64:
+        raise ConfigError(f"--workers must be from 1 to 64, not {workers}")
+    serve(args.host, args.port, workers)
     return 0
 
 
@@ -342,6 +316,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the HTTP API", formatter_class=defaults)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="server processes (default: the number of CPUs); one of them "
+                            "leads: it applies the views and runs the background work")
     serve.set_defaults(run=cmd_serve)
     setup = sub.add_parser("setup", help="register a setting, its first manager and an "
                                          "office computer; prints one JSON object")

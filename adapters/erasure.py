@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -94,15 +95,20 @@ def run_retention(services: Any, progress: Progress = _quiet) -> int:
 
 def run_retention_daily(services: Any, stop: threading.Event,
                         every: float = 24 * 3600.0) -> threading.Thread:
-    """The server's daily `run_retention` (from start-up, then every `every` seconds).
-    Several servers may run it: a child already done is refused by the aggregate."""
+    """The leader's daily `run_retention` (as soon as it leads, then every `every`
+    seconds). Were two to run it, a child already done is refused by the aggregate."""
     def loop() -> None:
+        last = None
         while not stop.is_set():
-            try:
-                run_retention(services)
-            except Exception:  # logged; tried again tomorrow
-                log.exception("retention run failed")
-            stop.wait(every)
+            if services.leads() and (last is None or time.monotonic() - last >= every):
+                last = time.monotonic()
+                try:
+                    run_retention(services)
+                except Exception:  # logged; tried again tomorrow
+                    log.exception("retention run failed")
+            elif not services.leads():
+                last = None  # leading again later: run at once
+            stop.wait(min(every, 60.0))
 
     thread = threading.Thread(target=loop, name="journey-retention", daemon=True)
     thread.start()

@@ -92,9 +92,13 @@ def _sweep(services: Any, setting_id: UUID, job_id: str) -> None:
 
 def run_terminations_every(services: Any, stop: threading.Event,
                            every: float = 60.0) -> threading.Thread:
-    """The server's loop: due deletions now (resuming any interrupted), then every minute."""
+    """The leader's loop: due deletions now (resuming any interrupted), then every
+    minute."""
     def loop() -> None:
         while not stop.is_set():
+            if not services.leads():
+                stop.wait(min(every, 1.0))
+                continue
             try:
                 run_due_terminations(services)
             except Exception:  # logged; tried again next time

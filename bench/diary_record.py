@@ -129,7 +129,7 @@ def server_app() -> object:
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
     if workers == 1:  # exactly what an operator runs
         command = [sys.executable, "-m", "adapters.cli", "serve", "--host", "127.0.0.1",
-                   "--port", str(port)]
+                   "--port", str(port), "--workers", "1"]
     else:
         command = [sys.executable, "-m", "uvicorn", "bench.diary_record:server_app",
                    "--factory", "--workers", str(workers), "--host", "127.0.0.1",

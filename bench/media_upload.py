@@ -146,7 +146,8 @@ def run_store(store: str, size: int) -> dict:
                 text=True).stdout.strip().splitlines()[-1])
             port = free_port()
             server = subprocess.Popen(
-                [sys.executable, "-m", "adapters.cli", "serve", "--port", str(port)],
+                [sys.executable, "-m", "adapters.cli", "serve", "--port", str(port),
+                 "--workers", "1"],
                 env=env, cwd=ROOT)
             started.append(server)
             base = f"http://127.0.0.1:{port}"

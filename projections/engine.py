@@ -11,6 +11,13 @@ a crash rolls back the views with the position: nothing lost, nothing repeated.
 Each request that writes waits (bounded) until the views reach its notification id,
 so a client reads its own writes; a background thread picks up what other processes
 wrote.
+
+With several server processes, one leads (`adapters.leadership`): only the leader's
+background thread applies the log; a follower's thread follows the tracking position
+(the views moved: its cached lookups are re-read). A follower's writer on PostgreSQL
+wakes the leader and waits for the position it announces (`observe`), for at most
+`handoff` seconds; then, or where nothing announces (SQLite), it applies the log
+itself, which the tracking rows' lock keeps exactly-once.
 """
 
 from __future__ import annotations
@@ -121,8 +128,15 @@ class Projections:
         self._versions = dict.fromkeys(self.projections, 0)
         self._by_topic: dict[str, list[Projection]] = {}
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._applied = threading.Condition()
         self._thread: threading.Thread | None = None
         self.failure: str | None = None
+        # set by the composition root when several processes share the store:
+        self.leads: Callable[[], bool] | None = None  # None: this process applies
+        self.wake_leader: Callable[[], None] | None = None  # None: nobody announces
+        self.announce = False  # NOTIFY journey_applied with each batch (PostgreSQL)
+        self.handoff = 1.0  # seconds a follower's writer waits for the leader
 
     @property
     def position(self) -> int:
@@ -186,6 +200,7 @@ class Projections:
                 self._moved(touched)  # after the commit: readers re-read fresh views
                 if last:
                     self._position = max(self._position, last)
+                    self._tell_waiters()
                 if count < self.batch_size:
                     return read
 
@@ -237,6 +252,8 @@ class Projections:
                 f"UPDATE projection_tracking SET position = ? WHERE name IN ({marks}) "
                 "AND position < ?", (last, *names, last),
             )
+            if self.announce:  # delivered on commit
+                tx.execute("SELECT pg_notify('journey_applied', ?)", (str(last),))
             return len(notifications), last
 
     def wait_for(self, notification_id: int, timeout: float = 5.0) -> None:
@@ -247,6 +264,12 @@ class Projections:
         holds it applies everything written so far, so the others find their event
         already applied (`catch_up(until=...)`) and return.
         """
+        if self._position >= notification_id:
+            return
+        following = self.wake_leader is not None and self.leads is not None \
+            and not self.leads()
+        if following and self._await_leader(notification_id):
+            return
         deadline = time.monotonic() + timeout
         while self._position < notification_id:
             try:
@@ -259,6 +282,48 @@ class Projections:
             if time.monotonic() > deadline:
                 raise ViewsBehind(notification_id)
             time.sleep(0.01)
+
+    def _await_leader(self, notification_id: int) -> bool:
+        """Wake the leader and wait for it to announce `notification_id` applied;
+        whether it did within `handoff` seconds."""
+        try:
+            self.wake_leader()  # type: ignore[misc]
+        except Exception:  # noqa: BLE001 - then this writer applies the log itself
+            return False
+        deadline = time.monotonic() + self.handoff
+        with self._applied:
+            while self._position < notification_id:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._applied.wait(left)
+        return True
+
+    def _tell_waiters(self) -> None:
+        with self._applied:
+            self._applied.notify_all()
+
+    def observe(self, position: int) -> None:
+        """Another process applied the log up to `position` (announced, or read from the
+        tracking rows): this process's views moved, so what was read from them is
+        read again."""
+        if position <= self._position:
+            return
+        with self._lock:
+            if position > self._position:
+                self._position = position
+                self._moved(self.projections)
+        self._tell_waiters()
+
+    def follow(self) -> None:
+        """Observe how far the tracking rows say every view is."""
+        positions = self.positions()
+        if positions:
+            self.observe(min(positions.values()))
+
+    def wake(self) -> None:
+        """Catch up now rather than at the next interval (a follower wrote)."""
+        self._wake.set()
 
     def rebuild(self, names: Iterable[str] | None = None,
                 progress: Callable[[int], None] | None = None) -> int:
@@ -277,15 +342,23 @@ class Projections:
         return self.catch_up(progress=progress)
 
     def start(self, interval: float = 0.5) -> None:
-        """Catch up in the background, for events written by other processes."""
+        """Catch up in the background, for events written by other processes (only
+        while leading, when there is a leadership; following otherwise)."""
         if self._thread is not None:
             return
         self._stop.clear()
 
         def loop() -> None:
-            while not self._stop.wait(interval):
+            while not self._stop.is_set():
+                self._wake.wait(interval)
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
                 try:
-                    self.catch_up()
+                    if self.leads is None or self.leads():
+                        self.catch_up()
+                    else:
+                        self.follow()
                     self.failure = None
                 except Exception as error:  # keep running; report in /health
                     self.failure = type(error).__name__
@@ -296,6 +369,7 @@ class Projections:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.audit import AuditView
 from projections.compliance import ComplianceView
 from projections.consent import ConsentViews
+from projections.counters import EventCounts
 from projections.devices import DevicesView
 from projections.diary import DiaryViews
 from projections.engine import Projection
@@ -30,4 +31,5 @@ def all_projections() -> list[Projection]:
         ProgressView(),
         LifecycleView(),
         AuditView(),
+        EventCounts(),
     ]

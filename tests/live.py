@@ -49,7 +49,7 @@ def start(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen, d
     port = _free_port()
     log = open(data_dir / "serve.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port",
-                                str(port)], env=env, stdout=log, stderr=log)
+                                str(port), "--workers", "1"], env=env, stdout=log, stderr=log)
     made["url"] = f"http://127.0.0.1:{port}"
     made["log"] = data_dir / "serve.log"
     for _ in range(300):

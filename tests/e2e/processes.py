@@ -87,7 +87,7 @@ def set_up(env: dict) -> dict:
 
 
 def serve(env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([JOURNEY, "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([JOURNEY, "serve", "--port", str(port), "--workers", "1"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_up(port, proc)
     return proc
