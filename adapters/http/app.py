@@ -67,6 +67,9 @@ def create_app(services: Services) -> Litestar:
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         on_startup=[services.db.pin_to_this_thread],  # the event loop's own connection
+        # uvicorn re-raises SIGTERM once shut down, so `journey serve` never reaches its own
+        # clean-up: the reads still in memory are written here.
+        on_shutdown=[services.access_log.flush],
         request_max_body_size=1_000_000,
         debug=False,
     )

@@ -32,17 +32,22 @@ To = Annotated[dt.datetime | None, QueryParameter(name="to")]
 Limit = Annotated[int | None, QueryParameter()]
 
 
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    """A time as UTC (one without a zone is taken as UTC)."""
+def _utc(moment: dt.datetime | None, name: str) -> dt.datetime | None:
+    """A time as UTC (one without a zone is taken as UTC); 400 naming the parameter if
+    it falls outside the years a date can have once in UTC."""
     if moment is None:
         return None
-    return (moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None
-            else moment.astimezone(dt.UTC))
+    try:
+        return (moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None
+                else moment.astimezone(dt.UTC))
+    except (OverflowError, ValueError):
+        raise Invalid(f"The query parameter '{name}' is not a time this service can "
+                      "place.", name) from None
 
 
 def _period(start: dt.datetime | None, end: dt.datetime | None
             ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    start, end = _utc(start), _utc(end)
+    start, end = _utc(start, "from"), _utc(end, "to")
     if start is not None and end is not None and start > end:
         raise Invalid("The query parameter 'from' must not be after 'to'.", "from")
     return start, end
@@ -183,7 +188,7 @@ def verify_log(request: Request, actor: Actor, services: Services) -> replies.Au
      "read as erased.")
 def replay_child(child_id: UUID, actor: Actor, services: Services,
                  at: dt.datetime | None = None) -> replies.Replay:
-    moment = _utc(at)
+    moment = _utc(at, "at")
     if moment is None:
         raise Invalid("The query parameter 'at' is required: an ISO time, like "
                       "2026-03-03T12:00:00Z.", "at")
