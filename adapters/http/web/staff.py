@@ -114,7 +114,7 @@ def record(room: str, child_id: UUID, actor: Actor, services: Services,
     (the API's diary entry and correction)."""
     now = _now(services, actor)
     day = now.date()
-    at = now.isoformat(timespec="seconds")
+    at = now.isoformat()
     if data.what == "woke":
         _end_sleep(child_id, day, at, actor, services)
         return see_other(f"/room/{room}?done=woke#child-{child_id}")
