@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,7 +41,8 @@ def test_a_second_demo_prints_the_same_logins(demo_dir):
     assert oct((demo_dir / "demo-logins.txt").stat().st_mode & 0o777) == "0o600"
 
 
-def test_force_starts_over_with_new_tokens(tmp_path):
+def test_force_starts_over_with_new_tokens(demo_dir, tmp_path):
+    shutil.copytree(demo_dir, tmp_path, dirs_exist_ok=True)  # seeded once per module
     first = journey(tmp_path, "demo")
     forced = journey(tmp_path, "demo", "--force")
     assert forced.returncode == 0, forced.stderr
