@@ -46,22 +46,27 @@ def start(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen, d
     made = json.loads(_journey(env, "setup", "--setting", "Schemathesis Nursery",
                                "--manager-email", "manager@live.test",
                                "--manager-password", PASSWORD, "--open-all-hours"))
+    process, made["url"] = serve(data_dir, env)
+    made["log"] = data_dir / "serve.log"
+    return process, made
+
+
+def serve(data_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`journey serve` on a free port of loopback, once it answers `/health`; its output
+    goes to `serve.log` in the data directory."""
     port = _free_port()
     log = open(data_dir / "serve.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port",
                                 str(port), "--workers", "1"], env=env, stdout=log, stderr=log)
-    made["url"] = f"http://127.0.0.1:{port}"
-    made["log"] = data_dir / "serve.log"
+    url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
-            if httpx.get(made["url"] + "/health", timeout=1).status_code == 200:
-                break
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return process, url
         except httpx.HTTPError:
             time.sleep(0.1)
-    else:
-        process.kill()
-        raise AssertionError((data_dir / "serve.log").read_text())
-    return process, made
+    process.kill()
+    raise AssertionError((data_dir / "serve.log").read_text())
 
 
 def people(made: dict) -> LiveNursery:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.live import serve
 
 JOURNEY = str(Path(sys.executable).with_name("journey"))
 
@@ -100,3 +103,28 @@ def test_setup_reads_the_password_from_stdin_and_checks_it(tmp_path):
     weak = journey(tmp_path, "setup", "--setting", "X", "--manager-email", "m@x.test",
                    stdin="short\n")
     assert weak.returncode == 2 and "password" in weak.stderr
+
+
+def test_the_readmes_quick_start_works_as_written(demo_dir):
+    """Every shell block of the README that talks to the server runs against a live
+    demo server (its address and the office token put in), and ends well."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```sh\n(.*?)```", readme, re.S)
+              if "http://127.0.0.1:8000" in b and not b.startswith("make ")]
+    assert blocks, "the README shows no command against the server"
+    office = re.search(r"office computer token (\S+)",
+                       (demo_dir / "demo-logins.txt").read_text()).group(1)
+    env = {**os.environ, "JOURNEY_DATA_DIR": str(demo_dir), "JOURNEY_LOG_LEVEL": "WARNING"}
+    process, url = serve(demo_dir, env)
+    try:
+        for block in blocks:
+            script = (block.replace("http://127.0.0.1:8000", url)
+                      .replace("<office token printed by make run>", office))
+            done = subprocess.run(["bash", "-euo", "pipefail", "-c", script],
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, (script, done.stdout, done.stderr)
+            assert '"status_code"' not in done.stdout, (script, done.stdout)  # no error
+        assert "Ada Patel" in done.stdout  # the last block lists the children
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
