@@ -232,7 +232,18 @@ def provide_actor(request: Request, services: Any) -> Actor:
     actor = identify_request(request, services, bearer(request),
                              request.headers.get("x-device-token"))
     check_child(request, actor, services)
+    if actor.is_support and request.path_params.get("child_id") is None:
+        record_read(request, actor, services, "", services.clock())
     return actor
+
+
+def record_read(request: Request, actor: Actor, services: Any, child_id: str,
+                now: datetime) -> None:
+    """Put a read in the access log; every read by a support account, with the grant
+    that allowed it (issue 23 #9); staff's and parents' reads of a child's data."""
+    grant = (identity.support_until(services.db, actor.setting_id, actor.account_id)
+             if actor.is_support else None)
+    request.app.state.access_log.record(child_id, actor, request.url.path, now, grant)
 
 
 def identify_request(request: Request, services: Any, token: str | None,
@@ -259,4 +270,4 @@ def check_child(request: Request, actor: Actor, services: Any) -> None:
     gatekeeper.require_recording_open(actor, child_id, route_permission(request.route_handler)
                                       or "", now)
     if request.method == "GET":
-        request.app.state.access_log.record(child_id, actor, request.url.path, now)
+        record_read(request, actor, services, child_id, now)

@@ -551,7 +551,8 @@ class AuditEvents(msgspec.Struct):
 
 class AccessRecord(msgspec.Struct):
     """A read: of which child (none for a read of the setting's lists), by whom, with
-    which roles, from which device, which route, when."""
+    which roles, from which device, which route, when; a support account's read also
+    names the manager's grant that allowed it (`support_grant_until`)."""
 
     at: str
     child_id: str | None
@@ -559,6 +560,7 @@ class AccessRecord(msgspec.Struct):
     roles: list[str]
     device_id: str | None
     route: str
+    support_grant_until: str | None = None
 
 
 class AccessTrail(msgspec.Struct):

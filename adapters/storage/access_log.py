@@ -22,7 +22,8 @@ SCHEMA = [
         roles TEXT NOT NULL,
         device_id TEXT,
         route TEXT NOT NULL,
-        at TEXT NOT NULL)""",
+        at TEXT NOT NULL,
+        support_grant TEXT)""",
     "CREATE INDEX IF NOT EXISTS access_by_child ON child_access_log (child_id, at)",
     """CREATE TABLE IF NOT EXISTS login_log (
         at TEXT NOT NULL,
@@ -46,22 +47,34 @@ def _period(where: list[str], params: list[Any], start: datetime | None,
     return where, params
 
 
+def _add_support_grant(db: Database) -> None:
+    """Logs made before support reads named their grant gain the column."""
+    try:
+        db.query("SELECT support_grant FROM child_access_log WHERE 1 = 0")
+    except Exception:  # noqa: BLE001 - the column is missing (either engine's error)
+        db.execute("ALTER TABLE child_access_log ADD COLUMN support_grant TEXT")
+
+
 class AccessLog:
     """Buffered, batched access records."""
 
     def __init__(self, db: Database, interval: float = 0.5):
         self.db = db
         db.create_tables(SCHEMA)
+        _add_support_grant(db)
         self._pending: list[tuple] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._interval = interval
         self._thread: threading.Thread | None = None
 
-    def record(self, child_id: str, actor: Any, route: str, at: datetime) -> None:
+    def record(self, child_id: str, actor: Any, route: str, at: datetime,
+               support_grant: datetime | None = None) -> None:
+        """A read; by a support account, with the end of the manager's grant that
+        allowed it (which names the grant: one per account and setting at a time)."""
         row = (str(child_id), str(actor.setting_id), str(actor.account_id),
                ",".join(actor.roles), str(actor.device_id) if actor.device_id else None,
-               route, at.isoformat())
+               route, at.isoformat(), support_grant.isoformat() if support_grant else None)
         with self._lock:
             self._pending.append(row)
 
@@ -81,7 +94,7 @@ class AccessLog:
             with self.db.transaction() as tx:
                 tx.executemany(
                     "INSERT INTO child_access_log (child_id, setting_id, account_id, roles, "
-                    "device_id, route, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "device_id, route, at, support_grant) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
         except BaseException:  # keep them for the next flush: the trail must be complete
@@ -112,13 +125,14 @@ class AccessLog:
             params.append(child_id)
         where, params = _period(where, params, start, end, before)
         rows = self.db.query(
-            "SELECT at, child_id, account_id, roles, device_id, route FROM child_access_log "
+            "SELECT at, child_id, account_id, roles, device_id, route, support_grant "
+            "FROM child_access_log "
             f"WHERE {' AND '.join(where)} ORDER BY at DESC, account_id, route, child_id "
             "LIMIT ? OFFSET ?", [*params, limit, skip])
         return [{"at": at, "child_id": child or None, "account_id": account,
                  "roles": [r for r in roles.split(",") if r], "device_id": device,
-                 "route": route}
-                for at, child, account, roles, device, route in rows]
+                 "route": route, "support_grant_until": grant}
+                for at, child, account, roles, device, route, grant in rows]
 
     def logins(self, account_ids: list[str], start: datetime | None, end: datetime | None,
                before: str | None, skip: int, limit: int) -> list[dict]:

@@ -135,6 +135,31 @@ def test_support_obeys_the_device_and_opening_hours_rules(nursery):
     assert r.status_code == 403 and "opening hours" in r.json()["detail"]
 
 
+def test_every_support_read_is_in_the_trail_with_its_grant(nursery):
+    """Issue 23 #9: a support account's reads (lists and a child's data alike) are in the
+    access trail, each naming the grant that allowed it; staff reads name none."""
+    n = nursery
+    ada, _ = n.family("Ada Lovelace")
+    support = n.add_person(["support"], "Sam Support")
+    until = (n.clock() + timedelta(hours=48)).isoformat()
+    assert n.client.post("/setting/support-access", headers=n.manager.headers,
+                         json={"account_id": support.account_id, "until": until}
+                         ).status_code == 204
+    for path in ("/children", f"/children/{ada}/journey"):
+        assert n.client.get(path, headers=support.headers).status_code == 200
+    assert n.client.get(f"/children/{ada}/journey", headers=n.manager.headers).status_code == 200
+    n.services.access_log.flush()
+    trail = n.client.get("/audit/access", headers=n.manager.headers).json()["items"]
+    by_support = {r["route"]: r for r in trail if r["account_id"] == support.account_id}
+    assert set(by_support) == {"/children", f"/children/{ada}/journey"}
+    for read in by_support.values():
+        assert read["support_grant_until"] == until
+    assert by_support[f"/children/{ada}/journey"]["child_id"] == ada
+    staff_reads = [r for r in trail if r["account_id"] == n.manager.account_id
+                   and r["route"].endswith("/journey")]
+    assert staff_reads and staff_reads[0]["support_grant_until"] is None
+
+
 # issue 16 F8: a parent who has not signed sees nothing but what signing needs
 
 
