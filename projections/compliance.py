@@ -175,6 +175,12 @@ class ComplianceView(Projection):
                    "DO NOTHING", (str(event.parent_id), str(event.child_id),
                                   event.terms_version))
 
+    @handles("ChildConsent.AgreementWithdrawn")
+    def agreement_withdrawn(self, event: Any, tx: Any) -> None:
+        """A withdrawn agreement no longer counts: the parent is unsigned again."""
+        tx.execute("DELETE FROM compliance_agreements WHERE parent_id = ? AND child_id = ?",
+                   (str(event.parent_id), str(event.child_id)))
+
     # children and their journeys ----------------------------------------------------
 
     @handles("ChildJourney.Enrolled")

@@ -231,20 +231,28 @@ AT_OR_ABOVE = ("expected", "exceeding")
 
 
 def cohort(db: Any, setting_id: Any, room: str, term: str) -> dict[str, Any]:
-    """Per area, the share of the room's children (those not left) whose latest profile
-    judgement made in `term` is at or above the expected band."""
+    """Per area, the share of the room's children (those not left) whose latest approved
+    profile judgement made in `term` is at or above the expected band; assessments still
+    waiting for a manager are counted apart (`assessments_waiting`), not in the shares."""
     children = [c for (c,) in db.query(
         "SELECT child_id FROM progress_children WHERE setting_id = ? AND room = ? AND "
         "left_on IS NULL", (str(setting_id), room))]
     latest: dict[tuple[str, str], str] = {}
+    waiting = 0
     if children:
         marks = ",".join("?" for _ in children)
-        for child, judgements, recorded_at in db.query(
-                f"SELECT child_id, judgements, recorded_at FROM progress_judgements WHERE "
-                f"kind = 'profile' AND child_id IN ({marks}) ORDER BY recorded_at", children):
-            if term_of(date.fromisoformat(recorded_at[:10])) == term:
-                for area, judgement in json.loads(judgements).items():
-                    latest[(child, area)] = judgement
+        for child, judgements, recorded_at, pending in db.query(
+                f"SELECT j.child_id, j.judgements, j.recorded_at, w.assessment_id "
+                f"FROM progress_judgements j LEFT JOIN progress_judgements_waiting w "
+                f"ON w.assessment_id = j.assessment_id WHERE j.kind = 'profile' AND "
+                f"j.child_id IN ({marks}) ORDER BY j.recorded_at", children):
+            if term_of(date.fromisoformat(recorded_at[:10])) != term:
+                continue
+            if pending is not None:
+                waiting += 1
+                continue
+            for area, judgement in json.loads(judgements).items():
+                latest[(child, area)] = judgement
     areas = []
     for area in DEVELOPMENT_MATTERS.areas:
         judged = [j for (c, a), j in latest.items() if a == area.key]
@@ -252,4 +260,4 @@ def cohort(db: Any, setting_id: Any, room: str, term: str) -> dict[str, Any]:
         areas.append({"area": area.key, "name": area.name, "children": len(children),
                       "assessed": len(judged), "at_or_above_expected": above,
                       "share": round(above / len(children), 3) if children else None})
-    return {"room": room, "term": term, "areas": areas}
+    return {"room": room, "term": term, "areas": areas, "assessments_waiting": waiting}

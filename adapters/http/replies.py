@@ -483,11 +483,13 @@ class CohortArea(msgspec.Struct):
 
 
 class Cohort(msgspec.Struct):
-    """Per area, the share of the room's children at or above the expected band."""
+    """Per area, the share of the room's children at or above the expected band (from
+    approved assessments; those waiting for a manager are counted apart)."""
 
     room: str
     term: str
     areas: list[CohortArea]
+    assessments_waiting: int = 0
 
 
 class WaitingComment(msgspec.Struct):

@@ -90,6 +90,11 @@ def test_each_figure_of_the_compliance_report(nursery):
     ada_parent.token = nursery.login(ada_parent.email)
     post(nursery, ada_parent, f"{day}/incidents/{incident['entry_id']}/acknowledge")
     assert report(nursery).json()["unacknowledged_incidents"] == []
+    # a withdrawn agreement counts as not signed
+    r = nursery.client.delete(f"/children/{ada}/agreement", headers=ada_parent.headers)
+    assert r.status_code == 204, r.text
+    unsigned = report(nursery).json()["parents_not_signed"]
+    assert (ada_parent.account_id, ada) in [(p["parent_id"], p["child_id"]) for p in unsigned]
 
     as_csv = nursery.client.get("/reports/compliance", params={"from": "2026-11-20",
                                 "to": "2026-11-26"},

@@ -99,10 +99,20 @@ def test_the_cohort_report_shares_children_at_or_above_expected(nursery):
     children = [nursery.enrol_child(name, room="Rainbow")
                 for name in ("Ada Lovelace", "Ben Okafor", "Cara Jones")]
     nursery.enrol_child("Dev Singh", room="Sunshine")
+    made = []
     for child, judgement in zip(children, ("expected", "emerging", "exceeding"), strict=True):
         r = nursery.client.post(f"/children/{child}/assessments", headers=pat.headers, json={
             "period": "Autumn 2026", "judgements": {"mathematics": judgement}})
         assert r.status_code == 201, r.text
+        made.append((child, r.json()["assessment_id"]))
+    waiting = nursery.client.get("/reports/cohort", headers=nursery.manager.headers,
+                                 params={"room": "Rainbow", "term": "2026 autumn"}).json()
+    assert waiting["assessments_waiting"] == 3  # not counted until a manager approves
+    assert all(a["assessed"] == 0 for a in waiting["areas"])
+    for child, assessment_id in made:
+        r = nursery.client.post(f"/children/{child}/assessments/{assessment_id}/approve",
+                                headers=nursery.manager.headers)
+        assert r.status_code == 204, r.text
     r = nursery.client.get("/reports/cohort", headers=nursery.manager.headers,
                            params={"room": "Rainbow", "term": "2026 autumn"})
     assert r.status_code == 200, r.text
