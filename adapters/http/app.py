@@ -20,7 +20,7 @@ from adapters.http.middleware import access_log, add_security_headers, body_dead
 from adapters.http.routes import route_handlers
 from adapters.http.web import install as install_pages
 from adapters.http.web import routers as web_routers
-from adapters.http.web.pages import unknown_address
+from adapters.http.web.pages import SESSION_COOKIE, unknown_address
 
 
 def use_threads(count: int) -> None:
@@ -56,7 +56,8 @@ def create_app(services: Services) -> Litestar:
         },
         middleware=[access_log, body_deadline,
                     idempotency(lambda scope: records,
-                                lambda token: app.state.gatekeeper.owner(token))],
+                                lambda token: app.state.gatekeeper.owner(token),
+                                SESSION_COOKIE)],
         before_send=[add_security_headers],
         exception_handlers={**EXCEPTION_HANDLERS,
                             HTTPException: unknown_address(http_error)},

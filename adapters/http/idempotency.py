@@ -255,9 +255,20 @@ class _Run:
         await self._send(self.started)
 
 
-def idempotency(records_of: Any, owner_of: Any) -> Any:
+def _cookie(scope: dict, name: str) -> str | None:
+    """A cookie's value from the request's `Cookie` header."""
+    header = (_header(scope, b"cookie") or b"").decode("latin-1")
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None
+
+
+def idempotency(records_of: Any, owner_of: Any, session_cookie: str | None = None) -> Any:
     """Middleware factory; `records_of(scope)` returns the IdempotencyRecords and
-    `owner_of(token)` the (account_id, setting_id) of a session, or None."""
+    `owner_of(token)` the (account_id, setting_id) of a session, or None. The session is
+    the bearer token, or else (the web pages) the `session_cookie`."""
 
     def wrap(app: Any) -> Any:
         async def middleware(scope: dict, receive: Any, send: Any) -> None:
@@ -267,9 +278,11 @@ def idempotency(records_of: Any, owner_of: Any) -> Any:
                 return
             authorization = (_header(scope, b"authorization") or b"").decode("latin-1")
             scheme, _, token = authorization.partition(" ")
+            token = token.strip() if scheme.lower() == "bearer" else ""
+            if not token and session_cookie and not authorization:
+                token = _cookie(scope, session_cookie) or ""
             path = scope["path"].rstrip("/")
-            owner = (owner_of(token.strip()) if scheme.lower() == "bearer" and token.strip()
-                     and path not in NEVER_RECORDED else None)
+            owner = (owner_of(token) if token and path not in NEVER_RECORDED else None)
             if owner is None:
                 await app(scope, receive, send)
                 return

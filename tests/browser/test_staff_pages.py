@@ -2,8 +2,9 @@
 manager registers and enrols the tablet, a practitioner signs it out, records from the
 room board in one tap each, starts and ends a sleep, writes an observation with a photo
 for two children (one without image consent: the warning shows), marks the photo
-deleted from the tablet; the manager approves it and the parent's page shows it; an
-unenrolled browser and out-of-hours use get the policy's sentence. axe-core, the CSP and
+deleted from the tablet; the manager approves it and the parent's page shows it; a
+draft written offline is sent once the network is back, exactly once; an unenrolled
+browser and out-of-hours use get the policy's sentence. axe-core, the CSP and
 console errors are checked on every page.
 """
 
@@ -196,6 +197,21 @@ def test_a_day_with_the_tablet(browser, nursery):
         sign_in(family.page, url, "ada-mum@live.test")
         expect(family.page.get_by_text("Ada and Grace build a den")).to_be_visible()
         family.context.close()
+
+        # a draft written offline is sent once the network is back, exactly once
+        page.click("nav.staff >> text=New observation")
+        page.check(f"#child-{nursery['ada']}")
+        page.fill("#text", "Ada pours water from jug to jug without spilling.")
+        tablet_context.set_offline(True)
+        page.click("button:has-text('Send for approval')")
+        expect(page.get_by_text("No network: the observation is kept on this device")
+               ).to_be_visible()
+        tablet_context.set_offline(False)
+        expect(page.get_by_text("it waits for a manager's approval")).to_be_visible()
+        queue = nursery["api"].get("/moderation/queue", headers=nursery["manager"]).json()
+        assert [i["text"] for i in queue["items"]] == [
+            "Ada pours water from jug to jug without spilling."]
+        tablet.errors.clear()  # the offline attempt is reported on the console
 
         # out of hours: the policy's sentence
         days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

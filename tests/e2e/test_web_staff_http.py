@@ -114,6 +114,21 @@ def test_a_day_on_the_tablet_and_at_the_office(nursery):
     shown = c.get(f"/children/{ada}/journey", headers=parent.headers).json()["items"]
     assert [e["text"] for e in shown] == ["Ada and Grace build a den."]
 
+    # a draft sent again with its Idempotency-Key is recorded once
+    c.cookies.clear()
+    enrol(c, tablet_token)
+    sign_in(c, practitioner.email)
+    form = c.get("/observe")
+    fields = {"_csrf_token": csrf(form.text), "children": ada, "text": "Ada pours water."}
+    body = "".join(f'--B\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                   for k, v in fields.items()) + "--B--\r\n"
+    for _ in range(2):
+        r = c.post("/observe", content=body.encode(), headers={
+            "Content-Type": "multipart/form-data; boundary=B", "Idempotency-Key": "draft-1"})
+        assert r.status_code == 200 and "waits for a manager" in r.text
+    queue = c.get("/moderation/queue", headers=n.manager.headers).json()["items"]
+    assert [q["text"] for q in queue] == ["Ada pours water."]
+
     # out of hours
     r = c.put("/setting/opening-hours", headers=n.manager.headers, json={
         "timezone": "Europe/London", "days": {"mon": ["07:30", "18:30"]}})

@@ -214,7 +214,7 @@ async def contribute(child_id: UUID, request: Request, actor: Actor,
 
     form = await request.form()
     text = str(form.get("text") or "")
-    files = [f for f in form.getall("photos") if isinstance(f, UploadFile) and f.filename]
+    files = [f for f in _all(form, "photos") if isinstance(f, UploadFile) and f.filename]
     if len(files) > MAX_PHOTOS:
         raise Invalid(f"Send at most {MAX_PHOTOS} photos at a time.", "photos")
     media_ids = []
@@ -228,6 +228,11 @@ async def contribute(child_id: UUID, request: Request, actor: Actor,
     await anyio.to_thread.run_sync(
         lambda: journey.submit_observation.fn(child_id, new, actor, services))
     return see_other(f"/journey/{child_id}?sent=contribution")
+
+
+def _all(form: Any, name: str) -> list:
+    """Every value of a form field (none if the field is absent)."""
+    return form.getall(name) if name in form else []
 
 
 class _FileSource:

@@ -188,7 +188,7 @@ async def observe(request: Request, actor: Actor, services: Services) -> Respons
     import anyio
 
     form = await request.form()
-    children = list(dict.fromkeys(str(c) for c in form.getall("children")))
+    children = list(dict.fromkeys(str(c) for c in _all(form, "children")))
     if not children:
         raise Invalid("Choose at least one child.", "children")
     try:
@@ -196,15 +196,15 @@ async def observe(request: Request, actor: Actor, services: Services) -> Respons
     except ValueError:
         raise Invalid("Choose the children from the list.", "children") from None
     refs = []
-    for area, aspect, band in zip(form.getall("area"), form.getall("aspect"),
-                                  form.getall("age_band"), strict=False):
+    for area, aspect, band in zip(_all(form, "area"), _all(form, "aspect"),
+                                  _all(form, "age_band"), strict=False):
         if area:
             refs.append(journey.FrameworkRef(area=str(area), aspect=str(aspect) or None,
                                              age_band=str(band) or None))
-    files = [f for f in form.getall("media") if isinstance(f, UploadFile) and f.filename]
+    files = [f for f in _all(form, "media") if isinstance(f, UploadFile) and f.filename]
     if len(files) > MAX_FILES:
         raise Invalid(f"Send at most {MAX_FILES} photos or videos at a time.", "media")
-    shown = [str(c) for c in form.getall("in_photos")] or children
+    shown = [str(c) for c in _all(form, "in_photos")] or children
     media_ids = []
     for upload in files:
         stored = await media.store_upload(_FileSource(upload), upload.content_type, None,
@@ -220,6 +220,11 @@ async def observe(request: Request, actor: Actor, services: Services) -> Respons
         lambda: journey.submit_observation.fn(child_ids[0], new, actor, services))
     return render(request, "observed.html", actor=actor, staff_tab="observe", saved=saved,
                   photos=len(media_ids))
+
+
+def _all(form: Any, name: str) -> list:
+    """Every value of a form field (none if the field is absent)."""
+    return form.getall(name) if name in form else []
 
 
 class _FileSource:
