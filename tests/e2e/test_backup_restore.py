@@ -25,6 +25,7 @@ from tests.e2e.test_lifecycle_http import (
     _record_everything,
     family,
 )
+from tests.media_support import s3_server, s3_url  # noqa: F401  (fixture)
 from tests.support import PASSWORD, Nursery, Person
 
 pytestmark = pytest.mark.storage
@@ -40,9 +41,13 @@ def _nursery(services, clock, client) -> Nursery:
     return Nursery(client, services, made["setting_id"], manager, made["device_token"], clock)
 
 
+@pytest.mark.parametrize("media", ["filesystem", "s3"])
 def test_a_restored_backup_never_brings_an_erased_child_back(settings_for, clock, tmp_path,
-                                                             backend):
-    settings = settings_for()
+                                                             backend, media, request):
+    if media == "s3":
+        settings = settings_for(JOURNEY_MEDIA_URL=s3_url(request.getfixturevalue("s3_server")))
+    else:
+        settings = settings_for()
     services = bootstrap(settings, clock=clock)
     out = tmp_path / "backup"
     try:
@@ -86,6 +91,7 @@ def test_a_restored_backup_never_brings_an_erased_child_back(settings_for, clock
             assert client.get(f"/children/{child}/journey",
                               headers=headers).status_code == 404
         assert restored.media.size(key) is None
+        assert restored.media.kind == media and restored.media.keys(prefix="") == []
         assert not restored.keys.exists(uuid.UUID(child), JOURNEY_KEY)
         assert restored.keys.exists(uuid.UUID(child), RETENTION_KEY)  # kept by law
         assert restored.app.repository.get(uuid.UUID(child)).erased

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -160,6 +161,49 @@ def test_killing_the_leader_loses_no_write_and_applies_nothing_twice(tmp_path):
             assert post(a, "/auth/login", {"email": EMAIL, "password": PASSWORD})[0] == 429
         finally:
             for proc in procs.values():
+                if proc.poll() is None:
+                    proc.terminate()
+                    proc.wait(10)
+
+
+def _lock_holder(path) -> int | None:
+    """The process holding the `flock` on `path` (Linux's /proc/locks)."""
+    inode = str(os.stat(path).st_ino)
+    for line in Path("/proc/locks").read_text().splitlines():
+        parts = line.split()  # "1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF"
+        if len(parts) == 8 and parts[1] == "FLOCK" and parts[5].rsplit(":", 1)[1] == inode:
+            return int(parts[4])
+    return None
+
+
+def test_on_sqlite_the_lock_file_moves_to_a_survivor(tmp_path):
+    with data_store("sqlite", tmp_path) as env:
+        set_up(env)
+        ports = [free_port() for _ in range(2)]
+        procs = []
+        try:
+            for port in ports:
+                procs.append(subprocess.Popen(
+                    [JOURNEY, "serve", "--port", str(port), "--workers", "1"], env=env,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                wait_until_up(port, procs[-1])
+            lock = tmp_path / "data" / "leader.lock"
+            leader = _lock_holder(lock)
+            assert leader in {p.pid for p in procs}
+            dead = next(p for p in procs if p.pid == leader)
+            dead.send_signal(signal.SIGKILL)
+            dead.wait(10)
+            survivor = next(p for p in procs if p is not dead)
+            for _ in range(200):
+                if _lock_holder(lock) == survivor.pid:
+                    break
+                time.sleep(0.05)
+            assert _lock_holder(lock) == survivor.pid
+            port = ports[procs.index(survivor)]
+            status, body = post(port, "/auth/login", {"email": EMAIL, "password": PASSWORD})
+            assert status == 200, body
+        finally:
+            for proc in procs:
                 if proc.poll() is None:
                     proc.terminate()
                     proc.wait(10)
