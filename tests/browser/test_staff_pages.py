@@ -154,6 +154,10 @@ def test_a_day_with_the_tablet(browser, nursery):
         with page.expect_navigation():
             ada.get_by_role("button", name="Ada Lovelace woke up").click()
         expect(ada).not_to_contain_text("Asleep since")
+        ada.get_by_role("link", name=re.compile("Ada Lovelace: the day")).click()
+        page.wait_for_url(f"{url}/room/Rainbow/children/{nursery['ada']}")
+        expect(page.get_by_text("Nappy: wet")).to_be_visible()
+        tablet.check()
 
         # a new observation with a photo, for Ada and Grace
         page.click("nav.staff >> text=New observation")

@@ -84,6 +84,27 @@ def test_a_day_on_the_tablet_and_at_the_office(nursery):
     day = c.get(f"/children/{ada}/diary/{DATE}", headers=n.manager.headers).json()
     assert not board(n, ada)["asleep"], (r.text[-800:], day)
 
+    # medicine with a witness, and an incident
+    witness = n.practitioner("Wes Witness")
+    r = c.post(f"/children/{ada}/medication-permissions", headers=parent.headers, json={
+        "medicine": "Calpol", "dose": "5 ml", "from": DATE, "until": DATE})
+    assert r.status_code == 201, r.text
+    day = c.get(f"/room/Rainbow/children/{ada}")
+    assert day.status_code == 200 and "Calpol" in day.text and "Wes Witness" in day.text
+    r = c.post(f"/room/Rainbow/children/{ada}/medication", data={
+        "permission_id": r.json()["permission_id"], "dose": "5 ml",
+        "witnessed_by": witness.account_id, "_csrf_token": csrf(day.text)})
+    assert r.status_code == 200 and "Recorded." in r.text, r.text
+    assert "given by Pat Practitioner, witnessed by Wes Witness" in r.text
+    r = c.post(f"/room/Rainbow/children/{ada}/incident", data={
+        "what": "Tripped on a rug", "injury": "Red knee", "first_aid": "Cold pack",
+        "by": practitioner.account_id, "_csrf_token": csrf(day.text)})
+    assert r.status_code == 200 and "Tripped on a rug" in r.text, r.text
+    assert "1 incident to follow up" in c.get("/room/Rainbow").text
+    r = c.post(f"/room/Rainbow/children/{ada}/incident", data={
+        "what": "", "injury": "", "first_aid": "", "_csrf_token": csrf(day.text)})
+    assert r.status_code == 400
+
     form = c.get("/observe")
     assert 'accept="image/*,video/*"' in form.text and "no image consent" in form.text
     r = c.post("/observe", data={"children": [ada, grace], "text": "Ada and Grace build "

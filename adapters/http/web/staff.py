@@ -27,7 +27,7 @@ from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
 from projections import custody_reports
 from projections import journey as journey_views
-from projections.identity import active_managers
+from projections.identity import active_managers, staff_of_setting
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 DEVICE_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
@@ -129,11 +129,7 @@ def record(room: str, child_id: UUID, actor: Actor, services: Services,
     }
     if data.what not in bodies:
         raise Invalid("Choose what to record.", "what")
-    try:
-        entry = msgspec.json.decode(json.dumps(bodies[data.what]), type=diary.EntryBody)
-    except msgspec.ValidationError:
-        raise Invalid("Choose one of the buttons' values.", data.what) from None
-    diary.record_entry.fn(child_id, day, entry, actor, services)
+    _record(child_id, day, bodies[data.what], actor, services)
     return see_other(f"/room/{room}?done={data.what}#child-{child_id}")
 
 
@@ -149,6 +145,82 @@ def _end_sleep(child_id: UUID, day: dt.date, at: str, actor: Actor,
     change = msgspec.json.decode(json.dumps({"base_version": sleep["version"], "end": at}),
                                  type=diary.Correction)
     diary.correct_entry.fn(child_id, day, UUID(sleep["entry_id"]), change, actor, services)
+
+
+@get("/room/{room:str}/children/{child_id:uuid}", opt={"permission": "diary.read"},
+     sync_to_thread=True)
+def child_page(room: str, child_id: UUID, request: Request, actor: Actor,
+               services: Services, done: str | None = None) -> Response:
+    """A child's day so far (the API's day), with the medicine and incident forms."""
+    now = _now(services, actor)
+    day = diary.read_day.fn(child_id, now.date(), actor, services, limit=200)
+    permissions = [p for p in diary.list_permissions.fn(child_id, actor, services,
+                                                        limit=200)["items"]
+                   if p["from"] <= now.date().isoformat() <= p["until"]]
+    staff = staff_of_setting(services.db, actor.setting_id)
+    name = journey_views.child_names(services.db, [str(child_id)]).get(str(child_id),
+                                                                       ("",))[0]
+    return render(request, "staff_child.html", actor=actor, staff_tab="home", room=room,
+                  child={"child_id": str(child_id), "name": name}, day=day,
+                  date=now.date(), timezone=now.tzinfo, done=done,
+                  names={i: n for i, n, _ in staff}, staff=staff, permissions=permissions)
+
+
+class MedicineGiven(msgspec.Struct):
+    permission_id: str = ""
+    dose: str = ""
+    witnessed_by: str = ""
+
+
+@post("/room/{room:str}/children/{child_id:uuid}/medication",
+      opt={"permission": "diary.record"}, sync_to_thread=True, status_code=303)
+def medicine(room: str, child_id: UUID, actor: Actor, services: Services,
+             data: MedicineGiven = FORM) -> Response:
+    """Medicine given by me, witnessed by a colleague, under the parent's permission."""
+    permits = {p["permission_id"]: p for p in
+               diary.list_permissions.fn(child_id, actor, services, limit=200)["items"]}
+    permit = permits.get(data.permission_id)
+    if permit is None:
+        raise Invalid("Choose the medicine from the parent's permissions.", "permission_id")
+    now = _now(services, actor)
+    _record(child_id, now.date(), {
+        "kind": "medication", "medicine": permit["medicine"], "dose": data.dose,
+        "at": now.isoformat(), "given_by": str(actor.account_id),
+        "witnessed_by": data.witnessed_by, "permission_id": data.permission_id},
+        actor, services)
+    return see_other(f"/room/{room}/children/{child_id}?done=medication")
+
+
+class IncidentForm(msgspec.Struct):
+    what: str = ""
+    injury: str = ""
+    first_aid: str = ""
+    by: str = ""
+
+
+@post("/room/{room:str}/children/{child_id:uuid}/incident",
+      opt={"permission": "diary.record"}, sync_to_thread=True, status_code=303)
+def incident(room: str, child_id: UUID, actor: Actor, services: Services,
+             data: IncidentForm = FORM) -> Response:
+    """An accident or incident: what happened, the injury, the first aid and who gave it."""
+    now = _now(services, actor)
+    _record(child_id, now.date(), {
+        "kind": "incident", "at": now.isoformat(), "what": data.what,
+        "injury": data.injury, "first_aid": data.first_aid,
+        "by": data.by or str(actor.account_id)}, actor, services)
+    return see_other(f"/room/{room}/children/{child_id}?done=incident")
+
+
+def _record(child_id: UUID, day: dt.date, body: dict, actor: Actor,
+            services: Services) -> None:
+    """A diary entry through the API's handler, from the body the API would receive."""
+    try:
+        entry = msgspec.json.decode(json.dumps(body), type=diary.EntryBody)
+    except msgspec.ValidationError as error:
+        field = str(error).rsplit("$.", 1)[-1].rstrip("`") if "$." in str(error) else None
+        raise Invalid(f"The field '{field or 'entry'}' is missing or not valid.",
+                      field) from None
+    diary.record_entry.fn(child_id, day, entry, actor, services)
 
 
 @post("/room/{room:str}/children/{child_id:uuid}/end-session",
@@ -348,7 +420,8 @@ def register_device(request: Request, actor: Actor, services: Services,
 
 
 ROUTES: list[Any] = [
-    enrol_page, enrol, room_page, record, end_session, observe_page, observe,
+    enrol_page, enrol, room_page, record, child_page, medicine, incident, end_session,
+    observe_page, observe,
     tablet_photos, photo_deleted, moderation_page, moderate, devices_page,
     device_sign_out, device_sign_in, register_device,
 ]
