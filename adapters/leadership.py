@@ -43,6 +43,7 @@ class Leadership:
         self._stop = threading.Event()
         self._held: Any = None  # the lock's connection or file
         self._thread: threading.Thread | None = None
+        self._failing = False  # logged once per outage, not every tick
 
     def leads(self) -> bool:
         return self._leading.is_set()
@@ -75,8 +76,12 @@ class Leadership:
                     self._on_change(True)
             elif not self._still_held():
                 self._release()
+            self._failing = False
         except Exception:  # noqa: BLE001 - tried again next tick
-            log.warning("leadership check failed", exc_info=True)
+            if not self._failing:
+                log.warning("leadership check failed; trying again every "
+                            f"{TRY_SECONDS} s", exc_info=True)
+            self._failing = True
             self._release()
 
     def _acquire(self) -> bool:
@@ -145,11 +150,13 @@ class Announcements:
     def _run(self) -> None:
         import psycopg
 
+        failing = False
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=2) as conn:
                     conn.execute(f"LISTEN {APPLIED}")
                     conn.execute(f"LISTEN {WRITTEN}")
+                    failing = False
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
                             if note.channel == APPLIED and note.payload.isdigit():
@@ -157,5 +164,8 @@ class Announcements:
                             elif note.channel == WRITTEN:
                                 self._written()
             except Exception:  # noqa: BLE001 - the database went away: listen again
-                log.warning("listening for announcements failed", exc_info=True)
+                if not failing:
+                    log.warning("listening for announcements failed; trying again",
+                                exc_info=True)
+                failing = True
                 self._stop.wait(TRY_SECONDS)

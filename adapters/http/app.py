@@ -78,8 +78,9 @@ def create_app(services: Services) -> Litestar:
     app.state.gatekeeper = Gatekeeper(services, services.credentials)
     services.caches.register(
         "sessions", app.state.gatekeeper,
-        "A session row is reused for at most a second, and only while the identity views "
-        "and this process's session writes are unchanged.")
+        "A session row is reused for at most a second, and only while the identity views, "
+        "this process's session writes and the security stamp (read from the database on "
+        "every request, so a logout anywhere holds at once) are unchanged.")
     app.state.access_log = services.access_log
     install_pages(app, services)
     return app
