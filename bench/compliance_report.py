@@ -86,10 +86,11 @@ def seed(env: dict[str, str], children: int, weeks: int) -> tuple[str, str]:
                 if day.weekday() in (1, 3):
                     late = rng.random() < 0.15
                     observed = day - timedelta(days=rng.randint(8, 20) if late else 0)
-                    observation, _, position = app.submit_observation(
+                    saved = app.submit_observation(
                         child, observed, "Counts the blocks aloud.",
                         [{"area": "mathematics", "aspect": "number"}], [], [],
                         "More counting.", manager, noon)
+                    observation, position = saved.observation_id, saved.position
                     if rng.random() < 0.9:
                         position = app.approve_observation(child, observation, 1, 1, manager,
                                                            noon + timedelta(hours=1))

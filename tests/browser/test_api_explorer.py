@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import Watched, browser_or_skip
+from tests.browser.support import Watched
 from tests.live import start
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from browser_or_skip()
 
 
 @pytest.fixture(scope="module")
