@@ -197,6 +197,12 @@ def test_a_day_with_the_tablet(browser, nursery):
         with office.page.expect_navigation():
             office.page.click("button:has-text('Approve')")
         expect(office.page.get_by_text("Nothing is waiting")).to_be_visible()
+        office.page.goto(url + "/office/devices")
+        office.page.get_by_role("link", name="Report damage to Rainbow tablet").click()
+        office.page.wait_for_url("**/damage")
+        office.check()
+        office.page.goto(url + "/office/reports")
+        office.check()
         family = Watched(browser.new_context(viewport={"width": 390, "height": 844}))
         sign_in(family.page, url, "ada-mum@live.test")
         expect(family.page.get_by_text("Ada and Grace build a den")).to_be_visible()

@@ -125,6 +125,15 @@ def test_a_day_on_the_tablet_and_at_the_office(nursery):
     c.cookies.clear()
     enrol(c, n.office_device_token)
     sign_in(c, n.manager.email)
+    damage = c.get(f"/office/devices/{tablet_id}/damage")
+    assert "Pat Practitioner holds it now" in damage.text
+    r = c.post(f"/office/devices/{tablet_id}/damage", data={
+        "kind": "accidental_damage", "description": "Cracked corner",
+        "_csrf_token": csrf(damage.text)})
+    assert r.status_code == 200 and "Cracked corner" in r.text and "Pat Practitioner" in r.text
+    csv = c.get("/office/reports/damage.csv?format=csv")
+    assert csv.headers["content-type"].startswith("text/csv") and "Cracked corner" in csv.text
+    assert "Rainbow tablet" in c.get("/office/reports/custody.csv?format=csv").text
     queue = c.get("/moderation")
     assert "Ada and Grace build a den." in queue.text and "Pat Practitioner" in queue.text
     observation_id = re.search(r'action="/moderation/([0-9a-f-]+)"', queue.text).group(1)

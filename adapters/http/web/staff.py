@@ -23,6 +23,7 @@ from adapters.bootstrap import Services
 from adapters.http import custody, diary, journey, media
 from adapters.http.web.pages import DEVICE_COOKIE, render, see_other
 from domain.actor import Actor
+from domain.aggregates.device import DAMAGE_KINDS
 from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
 from projections import custody_reports
@@ -419,7 +420,63 @@ def register_device(request: Request, actor: Actor, services: Services,
                   label=data.label, token=made.device_token)
 
 
+# damage and the custody reports
+
+
+@get("/office/devices/{device_id:uuid}/damage", opt={"permission": "device.damage"},
+     sync_to_thread=True)
+def damage_page(device_id: UUID, request: Request, actor: Actor,
+                services: Services) -> Response:
+    """Report damage to or the loss of a device."""
+    report = custody_reports.custody_report(services.db, actor.setting_id, services.clock())
+    device = next((d for d in report if d["device_id"] == str(device_id)), None)
+    if device is None:
+        raise NotFound()
+    return render(request, "damage.html", actor=actor, staff_tab="devices", device=device,
+                  kinds=DAMAGE_KINDS)
+
+
+class DamageForm(msgspec.Struct):
+    kind: str = ""
+    description: str = ""
+    deliberate: str = ""
+
+
+@post("/office/devices/{device_id:uuid}/damage", opt={"permission": "device.damage"},
+      sync_to_thread=True, status_code=303)
+def damage(device_id: UUID, actor: Actor, services: Services,
+           data: DamageForm = FORM) -> Response:
+    """Record the damage; the holder at the time is responsible (the API's report)."""
+    if data.kind not in DAMAGE_KINDS:
+        raise Invalid("Choose what happened to the device.", "kind")
+    custody.report_damage.fn(device_id, custody.DamageReport(
+        data.kind, data.description, data.deliberate == "yes"), actor, services)
+    return see_other("/office/reports")
+
+
+@get("/office/reports", opt={"permission": "report.damage"}, sync_to_thread=True)
+def reports_page(request: Request, actor: Actor, services: Services) -> Response:
+    """The damage reports with the responsible person, and both reports as CSV."""
+    damage_list = custody.damage_report.fn(request, actor, services)
+    return render(request, "reports.html", actor=actor, staff_tab="devices",
+                  damage=damage_list["items"], date=request.query_params.get("date") or "")
+
+
+@get("/office/reports/custody.csv", opt={"permission": "report.custody"},
+     sync_to_thread=True)
+def custody_csv(request: Request, actor: Actor, services: Services) -> Any:
+    """The custody report as CSV (the API's, `?format=csv`)."""
+    return custody.custody_report.fn(request, actor, services)
+
+
+@get("/office/reports/damage.csv", opt={"permission": "report.damage"}, sync_to_thread=True)
+def damage_csv(request: Request, actor: Actor, services: Services) -> Any:
+    """The damage report as CSV (the API's, `?format=csv`)."""
+    return custody.damage_report.fn(request, actor, services)
+
+
 ROUTES: list[Any] = [
+    damage_page, damage, reports_page, custody_csv, damage_csv,
     enrol_page, enrol, room_page, record, child_page, medicine, incident, end_session,
     observe_page, observe,
     tablet_photos, photo_deleted, moderation_page, moderate, devices_page,
