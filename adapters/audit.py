@@ -28,7 +28,7 @@ from projections.audit import Tree, stored_leaves
 from storage.database import Database, SQLiteDatabase
 
 APPEND_ONLY = "the event log is append-only: events are never changed or deleted"
-CHUNK = 5000
+CHUNK = 10_000
 
 
 def make_log_append_only(events_db: Database, table: str) -> None:
@@ -59,6 +59,9 @@ class EventLog:
         self.db = db
         self.table = table
         self.id = "rowid" if db.kind == "sqlite" else "notification_id"
+        # PostgreSQL gives the uuid as text at once (no UUID object per row); SQLite
+        # keeps hex, made canonical in `_uuid`
+        self.aggregate = "originator_id" if db.kind == "sqlite" else "originator_id::text"
         self._owned = owned
 
     def close(self) -> None:
@@ -67,13 +70,15 @@ class EventLog:
 
     def rows(self, after: int = 0) -> Iterator[tuple[int, str, int, str, bytes]]:
         """(position, aggregate id, version, topic, stored bytes), in log order."""
+        canonical = self.db.kind == "sqlite"
         while True:
             chunk = self.db.query(
-                f"SELECT {self.id}, originator_id, originator_version, topic, state "
+                f"SELECT {self.id}, {self.aggregate}, originator_version, topic, state "
                 f"FROM {self.table} WHERE {self.id} > ? ORDER BY {self.id} LIMIT ?",
                 (after, CHUNK))
-            for position, aggregate, version, topic, state in chunk:
-                yield int(position), _uuid(aggregate), int(version), topic, bytes(state)
+            if canonical:
+                chunk = [(p, _uuid(a), v, t, s) for p, a, v, t, s in chunk]
+            yield from chunk
             if len(chunk) < CHUNK:
                 return
             after = int(chunk[-1][0])

@@ -270,9 +270,9 @@ class Tree:
 
 def stored_leaves(db: Database, after: int, limit: int) -> list[tuple[int, int, bytes]]:
     """(leaf index, position, hash) of the leaves after `after`, in order."""
-    return [(int(i), int(p), bytes(h)) for i, p, h in db.query(
+    return db.query(  # both engines give ints and bytes
         "SELECT leaf_index, position, hash FROM audit_leaves WHERE leaf_index > ? "
-        "ORDER BY leaf_index LIMIT ?", (after, limit))]
+        "ORDER BY leaf_index LIMIT ?", (after, limit))
 
 
 EVENT_COLUMNS = ("position", "at", "what", "event", "children", "actor_id", "roles",

@@ -45,10 +45,14 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 def event_leaf(position: int, aggregate_id: str, version: int, topic: str,
-               state: bytes) -> bytes:
-    """The leaf hash of a stored event."""
-    return leaf_hash(leaf_data(position, str(aggregate_id), version, topic,
-                               event_time(state), state))
+               state: bytes, _sha256: Callable = hashlib.sha256, _match: Callable = _TIME.match
+               ) -> bytes:
+    """The leaf hash of a stored event: `leaf_hash(leaf_data(...))` in one call (a
+    verification computes millions)."""
+    found = _match(state)
+    time = found.group(1).decode() if found else ""
+    return _sha256(b"\x00" + f"{position}\n{aggregate_id}\n{version}\n{topic}\n{time}\n"
+                   .encode() + _sha256(state).digest()).digest()
 
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
