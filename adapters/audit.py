@@ -68,17 +68,23 @@ class EventLog:
         if self._owned:
             self.db.close()
 
-    def rows(self, after: int = 0) -> Iterator[tuple[int, str, int, str, bytes]]:
-        """(position, aggregate id, version, topic, stored bytes), in log order."""
-        canonical = self.db.kind == "sqlite"
+    def digests(self, after: int = 0) -> Iterator[tuple[int, str, int, str, bytes, bytes]]:
+        """(position, aggregate id, version, topic, first bytes, SHA-256 of the stored
+        bytes) of every event, in log order. PostgreSQL hashes the events itself
+        (`sha256()`), so 32 bytes a row cross the wire instead of the event."""
+        sqlite = self.db.kind == "sqlite"
+        columns = ("state" if sqlite else
+                   f"substring(state from 1 for {merkle.HEAD_BYTES}), sha256(state)")
         while True:
             chunk = self.db.query(
-                f"SELECT {self.id}, {self.aggregate}, originator_version, topic, state "
+                f"SELECT {self.id}, {self.aggregate}, originator_version, topic, {columns} "
                 f"FROM {self.table} WHERE {self.id} > ? ORDER BY {self.id} LIMIT ?",
                 (after, CHUNK))
-            if canonical:
-                chunk = [(p, _uuid(a), v, t, s) for p, a, v, t, s in chunk]
-            yield from chunk
+            if sqlite:
+                yield from ((p, _uuid(a), v, t, s[:merkle.HEAD_BYTES],
+                             hashlib.sha256(s).digest()) for p, a, v, t, s in chunk)
+            else:
+                yield from chunk
             if len(chunk) < CHUNK:
                 return
             after = int(chunk[-1][0])
@@ -217,12 +223,13 @@ def _walk(log: EventLog, db: Database, size: int, stored_root: bytes,
     frontier = merkle.Frontier()
     leaves = _leaves(db)
     last = 0
-    for position, aggregate, version, topic, state in log.rows():
+    leaf_of = merkle.leaf_of_digest
+    for position, aggregate, version, topic, head, digest in log.digests():
         if frontier.size >= size:
             break  # newer than the tree: the next verify covers it
         last = position
         index, leaf_position, leaf = next(leaves)
-        value = merkle.event_leaf(position, aggregate, version, topic, state)
+        value = leaf_of(position, aggregate, version, topic, bytes(head), bytes(digest))
         if verdict.first_bad_position is None:
             if leaf_position < position:
                 _bad(verdict, leaf_position, f"position {leaf_position} (leaf {index}) is "

@@ -55,6 +55,20 @@ def event_leaf(position: int, aggregate_id: str, version: int, topic: str,
                    .encode() + _sha256(state).digest()).digest()
 
 
+def leaf_of_digest(position: int, aggregate_id: str, version: int, topic: str, head: bytes,
+                   digest: bytes, _sha256: Callable = hashlib.sha256,
+                   _match: Callable = _TIME.match) -> bytes:
+    """`event_leaf` from the SHA-256 of the stored bytes and their first bytes (`head`,
+    where the time is), for a verifier whose database hashes the events itself."""
+    found = _match(head)
+    time = found.group(1).decode() if found else ""
+    return _sha256(b"\x00" + f"{position}\n{aggregate_id}\n{version}\n{topic}\n{time}\n"
+                   .encode() + digest).digest()
+
+
+HEAD_BYTES = 128  # the time is in the first bytes of a stored event
+
+
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 

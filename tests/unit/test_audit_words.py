@@ -75,3 +75,14 @@ def test_roots_and_proofs_follow_rfc_6962() -> None:
                                                      _mth(data[:n]), proof)
         if n < len(data):
             frontier.add(hashes[n])
+
+
+def test_a_leaf_from_the_digest_is_the_leaf_from_the_bytes() -> None:
+    state = (b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-11-25T10:00:00+00:00"},'
+             b'"x":"' + b"y" * 500 + b'"}')
+    digest = hashlib.sha256(state).digest()
+    assert merkle.event_time(state) == "2026-11-25T10:00:00+00:00"
+    assert (merkle.leaf_of_digest(7, "a", 2, "t", state[:merkle.HEAD_BYTES], digest)
+            == merkle.event_leaf(7, "a", 2, "t", state)
+            == merkle.leaf_hash(merkle.leaf_data(7, "a", 2, "t", merkle.event_time(state),
+                                                 state)))
