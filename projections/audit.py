@@ -194,8 +194,12 @@ class AuditView(Projection):
     def _grow(self, notification: Any, tx: Tx) -> int:
         """Add the event's leaf and every perfect subtree it completes; its leaf index."""
         if self._edge is None or self._edge[0] is not tx:
+            # A new batch: the edge kept from the last one still holds if the tree has
+            # the size it left (leaves are only ever added; a rolled-back batch or
+            # another process's leaves change the size), else it is read again.
             size = tree_size(tx)
-            self._edge = (tx, size, _right_edge(tx, size))
+            kept = self._edge[2] if self._edge is not None and self._edge[1] == size else None
+            self._edge = (tx, size, kept if kept is not None else _right_edge(tx, size))
         _, index, edge = self._edge
         value = merkle.event_leaf(notification.id, str(notification.originator_id),
                                   notification.originator_version, notification.topic,
