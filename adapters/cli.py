@@ -31,6 +31,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from adapters.serve import work
+
+    work()
+    return 0
+
+
 def _manager_password(args: argparse.Namespace) -> str:
     """From --manager-password, else one line of stdin when piped, else a prompt (so the
     password need not land in the shell's history)."""
@@ -320,6 +327,9 @@ def parser() -> argparse.ArgumentParser:
                        help="server processes (default: the number of CPUs); one of them "
                             "leads: it applies the views and runs the background work")
     serve.set_defaults(run=cmd_serve)
+    sub.add_parser("worker", help="no HTTP: take part in the election of the leader, "
+                                  "and while leading apply the views and run the "
+                                  "background work (until SIGTERM)").set_defaults(run=cmd_worker)
     setup = sub.add_parser("setup", help="register a setting, its first manager and an "
                                          "office computer; prints one JSON object")
     setup.add_argument("--setting", required=True, help="the setting's name")

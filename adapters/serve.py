@@ -1,5 +1,6 @@
 """`journey serve`: one process, or `--workers N` processes under uvicorn's supervisor,
-each with its own services (connections, caches, threads) on the one data store.
+each with its own services (connections, caches, threads) on the one data store; and
+`journey worker`, the same without HTTP.
 
 Every process takes part in the election of the leader (`adapters.leadership`), which
 applies the views in the background and runs the background work: legal retention
@@ -55,6 +56,33 @@ def _build() -> Any:
 
     app.on_shutdown.append(close)
     return app
+
+
+def work() -> None:
+    """`journey worker`: a process without HTTP that takes part in the election like a
+    server and, while it leads, applies the views and runs the background work; until
+    SIGTERM or SIGINT."""
+    import signal
+
+    from adapters.bootstrap import bootstrap
+    from adapters.erasure import run_retention_daily
+    from adapters.logs import configure_logging
+    from adapters.termination import run_terminations_every
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    services = bootstrap(settings, background=True)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_retention_daily(services, stop)
+    run_terminations_every(services, stop)
+    print("Working in the background (leading when no other process does).",
+          file=sys.stderr, flush=True)
+    try:
+        stop.wait()
+    finally:
+        services.close()
 
 
 def serve(host: str, port: int, workers: int) -> None:

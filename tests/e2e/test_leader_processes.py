@@ -207,3 +207,20 @@ def test_on_sqlite_the_lock_file_moves_to_a_survivor(tmp_path):
                 if proc.poll() is None:
                     proc.terminate()
                     proc.wait(10)
+
+
+def test_journey_worker_leads_without_http_and_stops_on_sigterm(tmp_path):
+    with data_store("sqlite", tmp_path) as env:
+        set_up(env)
+        worker = subprocess.Popen([JOURNEY, "worker"], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            lock = tmp_path / "data" / "leader.lock"
+            for _ in range(600):
+                if lock.exists() and _lock_holder(lock) == worker.pid:
+                    break
+                time.sleep(0.05)
+            assert _lock_holder(lock) == worker.pid
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(30) == 0
