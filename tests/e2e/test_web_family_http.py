@@ -20,10 +20,10 @@ def csrf(page_html: str) -> str:
     return re.search(r'name="_csrf_token" value="([^"]+)"', page_html).group(1)
 
 
-def sign_in(client, email: str) -> None:
+def sign_in(client, email: str, password: str = PASSWORD) -> None:
     page = client.get("/sign-in")
     assert page.status_code == 200
-    r = client.post("/sign-in", data={"email": email, "password": PASSWORD, "next": "/",
+    r = client.post("/sign-in", data={"email": email, "password": password, "next": "/",
                                       "_csrf_token": csrf(page.text)}, follow_redirects=False)
     assert r.status_code == 303, r.text
     session = r.headers["set-cookie"]

@@ -168,3 +168,37 @@ def test_a_day_on_the_tablet_and_at_the_office(nursery):
     assert closed.status_code == 403
     assert "only available to staff during the setting's opening hours" in unescape(
         closed.text)
+
+
+def test_a_manager_opens_a_family_at_the_office(nursery):
+    n, c = nursery, nursery.client
+    enrol(c, n.office_device_token)
+    sign_in(c, n.manager.email)
+    page = c.get("/office/people")
+    assert page.status_code == 200
+    token = csrf(page.text)
+    r = c.post("/office/people/accounts", data={
+        "display_name": "Mo Parent", "email": "mo@example.org", "role": "parent",
+        "password": "a long enough family password", "_csrf_token": token})
+    assert r.status_code == 200 and "Mo Parent" in r.text, r.text
+    r = c.post("/office/people/children", data={
+        "name": "Kit Parent", "date_of_birth": "2024-01-02", "room": "Sunshine",
+        "key_person_id": n.manager.account_id, "_csrf_token": token})
+    assert r.status_code == 200 and "Kit Parent" in r.text, r.text
+    child_id = c.get("/children", headers=n.manager.headers).json()["items"][0]["child_id"]
+    parent_id = next(a["account_id"] for a in c.get("/accounts", headers=n.manager.headers
+                                                    ).json()["items"]
+                     if a["email"] == "mo@example.org")
+    r = c.post("/office/people/links", data={"child_id": child_id, "account_id": parent_id,
+                                             "relationship": "father", "_csrf_token": token})
+    assert r.status_code == 200, r.text
+    r = c.post("/office/people/terms", data={"text": "We look after Kit.",
+                                             "_csrf_token": token})
+    assert r.status_code == 200 and "We look after Kit." in r.text
+    r = c.post("/office/people/accounts", data={
+        "display_name": "", "email": "x", "role": "parent", "password": "",
+        "_csrf_token": token})
+    assert r.status_code == 400
+    c.cookies.delete("journey_session")
+    sign_in(c, "mo@example.org", "a long enough family password")
+    assert "We look after Kit." in c.get("/").text

@@ -26,6 +26,7 @@ from domain.actor import Actor
 from domain.aggregates.device import DAMAGE_KINDS
 from domain.errors import Invalid, NotFound
 from domain.framework import framework_for
+from projections import consent as consent_views
 from projections import custody_reports
 from projections import journey as journey_views
 from projections.identity import active_managers, staff_of_setting
@@ -475,7 +476,105 @@ def damage_csv(request: Request, actor: Actor, services: Services) -> Any:
     return custody.damage_report.fn(request, actor, services)
 
 
+# the office computer: people, children, terms
+
+
+@get("/office/people", opt={"permission": "account.list"}, sync_to_thread=True)
+def people_page(request: Request, actor: Actor, services: Services,
+                done: str | None = None) -> Response:
+    """Accounts, children and the agreement terms, with their forms."""
+    from adapters.http import identity
+
+    accounts = identity.list_accounts.fn(actor, services)["items"]
+    children = journey.list_children.fn(actor, services, limit=200)["items"]
+    names = {a["account_id"]: a["display_name"] for a in accounts}
+    terms = consent_views.current_terms(services.db, actor.setting_id)
+    return render(request, "people.html", actor=actor, staff_tab="people",
+                  accounts=accounts, children=children, names=names, terms=terms,
+                  staff=staff_of_setting(services.db, actor.setting_id), done=done,
+                  parents=[a for a in accounts if "parent" in a["roles"]])
+
+
+class AccountForm(msgspec.Struct):
+    email: str = ""
+    display_name: str = ""
+    role: str = ""
+    password: str = ""
+
+
+@post("/office/people/accounts", opt={"permission": "account.create"}, sync_to_thread=True,
+      status_code=303)
+def add_account(actor: Actor, services: Services, data: AccountForm = FORM) -> Response:
+    """Open an account (the API's), with a first password to hand over in person."""
+    from adapters.http import identity
+
+    if data.role not in ("manager", "practitioner", "safeguarding_lead", "parent"):
+        raise Invalid("Choose the person's role.", "role")
+    new = identity.NewAccount(data.email, data.password, data.display_name,
+                              [data.role])  # type: ignore[list-item]
+    identity.create_account.fn(new, actor, services)
+    return see_other("/office/people?done=account")
+
+
+class ChildForm(msgspec.Struct):
+    name: str = ""
+    date_of_birth: str = ""
+    room: str = ""
+    key_person_id: str = ""
+
+
+@post("/office/people/children", opt={"permission": "child.enrol"}, sync_to_thread=True,
+      status_code=303)
+def add_child(actor: Actor, services: Services, data: ChildForm = FORM) -> Response:
+    """Enrol a child with a room and a key person (the API's)."""
+    try:
+        born = dt.date.fromisoformat(data.date_of_birth)
+        key_person = UUID(data.key_person_id)
+    except ValueError:
+        raise Invalid("Give the date of birth and choose the key person.",
+                      "date_of_birth") from None
+    journey.enrol_child.fn(journey.NewChild(data.name, born, data.room, key_person), actor,
+                           services)
+    return see_other("/office/people?done=child")
+
+
+class LinkForm(msgspec.Struct):
+    child_id: str = ""
+    account_id: str = ""
+    relationship: str = "parent"
+
+
+@post("/office/people/links", opt={"permission": "child.link_parent"}, sync_to_thread=True,
+      status_code=303)
+def link_parent(actor: Actor, services: Services, data: LinkForm = FORM) -> Response:
+    """Link a parent's account to a child (the API's)."""
+    from adapters.http import identity
+
+    try:
+        child, parent = UUID(data.child_id), UUID(data.account_id)
+    except ValueError:
+        raise Invalid("Choose the child and the parent.", "child_id") from None
+    identity.link_parent.fn(child, identity.ParentLink(
+        parent, data.relationship.strip() or "parent"), actor, services)
+    return see_other("/office/people?done=link")
+
+
+class TermsForm(msgspec.Struct):
+    text: str = ""
+
+
+@post("/office/people/terms", opt={"permission": "setting.terms.publish"},
+      sync_to_thread=True, status_code=303)
+def publish_terms(actor: Actor, services: Services, data: TermsForm = FORM) -> Response:
+    """Publish new agreement terms: parents sign them again (the API's)."""
+    from adapters.http import consent
+
+    consent.publish_terms.fn(consent.NewTerms(data.text), actor, services)
+    return see_other("/office/people?done=terms")
+
+
 ROUTES: list[Any] = [
+    people_page, add_account, add_child, link_parent, publish_terms,
     damage_page, damage, reports_page, custody_csv, damage_csv,
     enrol_page, enrol, room_page, record, child_page, medicine, incident, end_session,
     observe_page, observe,
