@@ -27,25 +27,30 @@ from projections.audit import EVENT_COLUMNS, audit_events
 from projections.custody_reports import to_csv
 from projections.identity import accounts_of_setting
 
-From = Annotated[dt.datetime | None, QueryParameter(name="from")]
-To = Annotated[dt.datetime | None, QueryParameter(name="to")]
+# Times are taken as text and read here: the framework would also take a number as
+# seconds since 1970, which no one here means.
+From = Annotated[str | None, QueryParameter(
+    name="from", description="An ISO time, like 2026-03-03T09:00:00Z (without a zone: UTC).")]
+To = Annotated[str | None, QueryParameter(
+    name="to", description="An ISO time, like 2026-03-03T17:00:00Z (without a zone: UTC).")]
 Limit = Annotated[int | None, QueryParameter()]
 
 
-def _utc(moment: dt.datetime | None, name: str) -> dt.datetime | None:
-    """A time as UTC (one without a zone is taken as UTC); 400 naming the parameter if
-    it falls outside the years a date can have once in UTC."""
-    if moment is None:
+def _utc(text: str | None, name: str) -> dt.datetime | None:
+    """An ISO time as UTC (one without a zone is taken as UTC); 400 naming the parameter
+    if it is not one, or falls outside the years a date can have once in UTC."""
+    if text is None:
         return None
     try:
+        moment = dt.datetime.fromisoformat(text.strip())
         return (moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None
                 else moment.astimezone(dt.UTC))
     except (OverflowError, ValueError):
-        raise Invalid(f"The query parameter '{name}' is not a time this service can "
-                      "place.", name) from None
+        raise Invalid(f"The query parameter '{name}' must be an ISO time, like "
+                      "2026-03-03T12:00:00Z.", name) from None
 
 
-def _period(start: dt.datetime | None, end: dt.datetime | None
+def _period(start: str | None, end: str | None
             ) -> tuple[dt.datetime | None, dt.datetime | None]:
     start, end = _utc(start, "from"), _utc(end, "to")
     if start is not None and end is not None and start > end:
@@ -187,7 +192,9 @@ def verify_log(request: Request, actor: Actor, services: Services) -> replies.Au
      "was enrolled is `404`, a time in the future `400`. Sealed fields of an erased child "
      "read as erased.")
 def replay_child(child_id: UUID, actor: Actor, services: Services,
-                 at: dt.datetime | None = None) -> replies.Replay:
+                 at: Annotated[str | None, QueryParameter(
+                     description="An ISO time, like 2026-03-03T12:00:00Z (without a "
+                     "zone: UTC).")] = None) -> replies.Replay:
     moment = _utc(at, "at")
     if moment is None:
         raise Invalid("The query parameter 'at' is required: an ISO time, like "

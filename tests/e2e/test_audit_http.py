@@ -86,7 +86,9 @@ def test_bad_filters_and_cursors_are_400_naming_the_parameter(nursery):
     n = nursery
     lead = n.add_person(["safeguarding_lead"])
     for params, name in [({"from": "2026-11-26T00:00:00Z", "to": "2026-11-25T00:00:00Z"},
-                          "from"), ({"cursor": "not-ours"}, "cursor"), ({"limit": 0}, "limit"),
+                          "from"), ({"from": "0"}, "from"), ({"to": "yesterday"}, "to"),
+                         ({"from": "9999-12-31T23:59:00-12:00"}, "from"),
+                         ({"cursor": "not-ours"}, "cursor"), ({"limit": 0}, "limit"),
                          ({"child_id": "x"}, "child_id")]:
         for path in ("/audit/events", "/audit/access", "/audit/logins"):
             if name == "child_id" and path == "/audit/logins":

@@ -138,8 +138,9 @@ def test_the_replay_route(nursery):
     r = n.client.get(path, headers=lead.headers,
                      params={"at": (n.clock() + timedelta(days=1)).isoformat()})
     assert r.status_code == 400 and "'at'" in r.json()["detail"]
-    r = n.client.get(path, headers=lead.headers)
-    assert r.status_code == 400 and "'at'" in r.json()["detail"]
+    for wrong in ({}, {"at": "0"}, {"at": "0001-01-01T00:00:00+14:00"}):
+        r = n.client.get(path, headers=lead.headers, params=wrong)
+        assert r.status_code == 400 and "'at'" in r.json()["detail"], (wrong, r.text)
     assert n.client.get(path, headers=n.practitioner().headers,
                         params={"at": middle.isoformat()}).status_code == 403
     assert n.client.get(path, headers=parent.headers,
