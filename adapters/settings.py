@@ -80,7 +80,8 @@ class Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("JOURNEY_DATA_DIR") or "var")
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            # children's photos and records: the service's own account only
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise ConfigError(
                 f"JOURNEY_DATA_DIR={data_dir} cannot be used as the data directory: "

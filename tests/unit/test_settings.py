@@ -20,6 +20,13 @@ def test_bad_http_threads_are_named(tmp_path, bad):
     assert "JOURNEY_HTTP_THREADS" in str(caught.value)
 
 
+def test_a_new_data_directory_is_the_owners_only(tmp_path):
+    """Photos and read models land in it: no other account of the machine may read them."""
+    data_dir = tmp_path / "fresh"
+    Settings.from_env({"JOURNEY_DATA_DIR": str(data_dir)})
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+
+
 def test_metrics_defaults_loopback_and_no_token(tmp_path):
     settings = Settings.from_env({"JOURNEY_DATA_DIR": str(tmp_path)})
     assert settings.metrics_allow == ("127.0.0.0/8", "::1/128")
