@@ -39,3 +39,45 @@ def test_reads_held_in_memory_are_written_on_sigterm(tmp_path):
                                 (child,)).fetchone()
         conn.close()
         assert count == reads
+
+
+def test_two_servers_writing_at_once_grow_one_tree_that_verifies(backend, tmp_path):
+    import threading
+
+    from adapters.audit import verify
+    from adapters.bootstrap import bootstrap
+    from adapters.settings import Settings
+    from tests.e2e.processes import servers
+
+    with data_store(backend, tmp_path) as env:
+        made = set_up(env)
+        with servers(env, 2) as ports:
+            status, body = post(ports[0], "/auth/login", {"email": EMAIL, "password": PASSWORD})
+            assert status == 200, body
+            headers = {"Authorization": f"Bearer {body['token']}",
+                       "X-Device-Token": made["device_token"]}
+            failures = []
+
+            def enrol(port: int, prefix: str) -> None:
+                for i in range(6):
+                    status, body = post(port, "/children", {
+                        "name": f"{prefix} Child {i}", "date_of_birth": "2023-03-01",
+                        "room": "Rainbow", "key_person_id": made["manager_id"]}, headers)
+                    if status != 201:
+                        failures.append(body)
+
+            threads = [threading.Thread(target=enrol, args=(port, name))
+                       for port, name in zip(ports, ("Ann", "Bob"), strict=True)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert failures == []
+        services = bootstrap(Settings.from_env({k: v for k, v in env.items()
+                                                if k.startswith("JOURNEY_")}))
+        try:
+            verdict = verify(services)
+        finally:
+            services.close()
+        assert verdict.ok, verdict.problems
+        assert verdict.events_checked == verdict.tree_size >= 12
