@@ -326,14 +326,14 @@ def progress_chart(child_id: UUID, actor: Actor, services: Services) -> Response
 
 
 @get("/progress/{child_id:uuid}/portfolio.pdf", opt={"permission": "child.portfolio"},
-     sync_to_thread=True)
+     sync_to_thread=True, media_type="application/pdf")
 def portfolio_pdf(child_id: UUID, actor: Actor, services: Services) -> Any:
     """The printable journal (the API's PDF)."""
     return lifecycle.portfolio_pdf.fn(child_id, actor, services)
 
 
 @get("/progress/{child_id:uuid}/portfolio.zip", opt={"permission": "child.portfolio"},
-     sync_to_thread=True)
+     sync_to_thread=True, media_type="application/zip")
 def portfolio_zip(child_id: UUID, actor: Actor, services: Services) -> Any:
     """The photos and videos with the journal (the API's zip)."""
     return lifecycle.portfolio_zip.fn(child_id, actor, services)

@@ -1,0 +1,24 @@
+"""The pages as an intruder probes them (ATTACK.md): what each download says it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_web_family_http import sign_in
+
+pytestmark = pytest.mark.storage
+
+
+def test_the_portfolio_downloads_say_what_they_are(nursery):
+    """A parent's portfolio from the pages is a PDF and a zip, not JSON (nosniff: a
+    browser believes the header)."""
+    n = nursery
+    child_id, parent = n.family("Ada Lovelace")
+    c = n.client
+    c.headers.pop("Authorization", None)
+    sign_in(c, parent.email)
+    for name, kind in (("portfolio.pdf", "application/pdf"),
+                       ("portfolio.zip", "application/zip")):
+        r = c.get(f"/progress/{child_id}/{name}")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == kind, name
