@@ -199,6 +199,14 @@ def test_a_manager_opens_a_family_at_the_office(nursery):
         "display_name": "", "email": "x", "role": "parent", "password": "",
         "_csrf_token": token})
     assert r.status_code == 400
+    hours = c.get("/office/hours")
+    assert hours.status_code == 200 and "Opening hours" in hours.text
+    r = c.post("/office/hours", data={"timezone": "Europe/London", "mon_open": "07:30",
+                                      "mon_close": "18:30", "wed_open": "07:30",
+                                      "wed_close": "18:30", "_csrf_token": token})
+    assert r.status_code == 200 and 'value="18:30"' in r.text, r.text
+    assert c.get("/setting", headers=n.manager.headers).json()["days"]["mon"] == [
+        "07:30", "18:30"]
     c.cookies.delete("journey_session")
     sign_in(c, "mo@example.org", "a long enough family password")
     assert "We look after Kit." in c.get("/").text

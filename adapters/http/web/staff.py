@@ -573,7 +573,40 @@ def publish_terms(actor: Actor, services: Services, data: TermsForm = FORM) -> R
     return see_other("/office/people?done=terms")
 
 
+# opening hours
+
+DAYS = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
+        ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))
+
+
+@get("/office/hours", opt={"permission": "setting.terms.read"}, sync_to_thread=True)
+def hours_page(request: Request, actor: Actor, services: Services) -> Response:
+    """The hours staff may use the system, day by day."""
+    from adapters.http import identity
+
+    setting = identity.read_setting.fn(actor, services)
+    return render(request, "hours.html", actor=actor, staff_tab="people", setting=setting,
+                  days=DAYS)
+
+
+@post("/office/hours", opt={"permission": "setting.opening_hours"}, status_code=303)
+async def set_hours(request: Request, actor: Actor, services: Services) -> Response:
+    """Set the opening hours (the API's): a day without both times is closed."""
+    import anyio
+
+    from adapters.http import identity
+
+    form = await request.form()
+    days = {key: [str(form.get(f"{key}_open")), str(form.get(f"{key}_close"))]
+            for key, _ in DAYS if form.get(f"{key}_open") and form.get(f"{key}_close")}
+    hours = identity.OpeningHours(str(form.get("timezone") or "Europe/London"), days)
+    await anyio.to_thread.run_sync(
+        lambda: identity.set_opening_hours.fn(hours, actor, services))
+    return see_other("/office/hours")
+
+
 ROUTES: list[Any] = [
+    hours_page, set_hours,
     people_page, add_account, add_child, link_parent, publish_terms,
     damage_page, damage, reports_page, custody_csv, damage_csv,
     enrol_page, enrol, room_page, record, child_page, medicine, incident, end_session,
