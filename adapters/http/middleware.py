@@ -83,6 +83,11 @@ def access_log(app: Any) -> Any:
 
         try:
             await app(scope, receive, watch)
+        except Exception as error:
+            # answered by a handler outside this middleware (an error raised by a router's
+            # own middleware, such as the pages' CSRF check): count the status it stands for
+            status_seen = status_seen or getattr(error, "status_code", 0)
+            raise
         finally:
             seconds = time.perf_counter() - started
             status = status_seen or 500  # nothing sent: the connection got our failure

@@ -22,3 +22,21 @@ def test_the_portfolio_downloads_say_what_they_are(nursery):
         r = c.get(f"/progress/{child_id}/{name}")
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == kind, name
+
+
+def test_a_form_refused_for_its_csrf_token_is_counted_as_refused(nursery, monkeypatch):
+    """A forged form is a 403 in the metrics and the access log, not a server error."""
+    from adapters.http import middleware
+
+    n = nursery
+    child_id, parent = n.family("Ada Lovelace")
+    counted = []
+    monkeypatch.setattr(middleware, "observe_request",
+                        lambda method, route, status, seconds: counted.append(
+                            (method, route, status)))
+    c = n.client
+    c.headers.pop("Authorization", None)
+    sign_in(c, parent.email)
+    r = c.post(f"/day/{child_id}/2026-11-25/messages", data={"text": "forged"})
+    assert r.status_code == 403
+    assert counted[-1] == ("POST", "/day/{child_id}/{date}/messages", 403)
