@@ -210,3 +210,19 @@ def test_a_manager_opens_a_family_at_the_office(nursery):
     c.cookies.delete("journey_session")
     sign_in(c, "mo@example.org", "a long enough family password")
     assert "We look after Kit." in c.get("/").text
+
+
+def test_the_safeguarding_lead_reads_the_audit_trail(nursery):
+    n, c = nursery, nursery.client
+    child_id, parent = n.family("Ada Lovelace")
+    assert c.get(f"/children/{child_id}/journey", headers=parent.headers).status_code == 200
+    lead = n.add_person(["safeguarding_lead"], "Sally Lead")
+    enrol(c, n.office_device_token)
+    sign_in(c, lead.email)
+    page = c.get(f"/audit-trail?child_id={child_id}")
+    assert page.status_code == 200, page.text
+    assert "Parent of Ada Lovelace" in page.text and "Morgan Manager" in page.text
+    practitioner = n.practitioner()
+    c.cookies.delete("journey_session")
+    sign_in(c, practitioner.email)
+    assert c.get(f"/audit-trail?child_id={child_id}").status_code == 403

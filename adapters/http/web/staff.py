@@ -605,7 +605,34 @@ async def set_hours(request: Request, actor: Actor, services: Services) -> Respo
     return see_other("/office/hours")
 
 
+# the audit trail (safeguarding leads and managers)
+
+
+@get("/audit-trail", opt={"permission": "audit.read"}, sync_to_thread=True)
+def audit_page(request: Request, actor: Actor, services: Services,
+               child_id: UUID | None = None) -> Response:
+    """What happened to a child's record, and who read it (the API's audit trail), by
+    name."""
+    from adapters.http import audit
+    from projections.identity import accounts_of_setting
+
+    children = journey_views.children_page(services.db, actor.setting_id, None, None, 500)
+    events = reads = []
+    if child_id is not None:
+        request.app.state.gatekeeper.require_child(actor, child_id)
+        events = audit.events.fn(request, actor, services, child_id=child_id,
+                                 limit=100).items
+        reads = audit.access.fn(request, actor, services, child_id=child_id,
+                                limit=100).items
+    names = {a["account_id"]: a["display_name"]
+             for a in accounts_of_setting(services.db, actor.setting_id)}
+    return render(request, "audit.html", actor=actor, staff_tab="audit", children=children,
+                  chosen=str(child_id) if child_id else "", events=events, reads=reads,
+                  names=names, timezone=_now(services, actor).tzinfo)
+
+
 ROUTES: list[Any] = [
+    audit_page,
     hours_page, set_hours,
     people_page, add_account, add_child, link_parent, publish_terms,
     damage_page, damage, reports_page, custody_csv, damage_csv,
