@@ -182,20 +182,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _owner_only(path: str, flags: int) -> int:
+    """Open a new file readable by its owner only (`open(..., opener=)`)."""
+    return os.open(path, flags, 0o600)
+
+
 def _export_child(services: Any, child_id: Any, out: Any) -> None:
     from tqdm import tqdm
 
     from adapters.portfolio import Portfolio, file_chunks, pdf_file, zip_stream
 
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)  # a child's photos: the owner only
     portfolio = Portfolio(services, child_id)
     with tqdm(unit="observation", desc=f"zip {child_id}", file=sys.stderr) as bar, \
-            open(out / "learning-journey.zip", "wb") as handle:
+            open(out / "learning-journey.zip", "wb", opener=_owner_only) as handle:
         for chunk in zip_stream(portfolio, progress=lambda _: bar.update()):
             handle.write(chunk)
     with tqdm(unit="observation", desc=f"pdf {child_id}", file=sys.stderr) as bar:
         path = pdf_file(portfolio, progress=lambda _: bar.update())
-    with open(out / "learning-journey.pdf", "wb") as handle:
+    with open(out / "learning-journey.pdf", "wb", opener=_owner_only) as handle:
         for chunk in file_chunks(path):
             handle.write(chunk)
 

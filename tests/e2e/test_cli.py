@@ -128,3 +128,19 @@ def test_the_readmes_quick_start_works_as_written(demo_dir):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_exported_portfolios_are_the_owners_only(demo_dir, tmp_path):
+    """A child's photos and journal leave the service readable by its account alone."""
+    listed = journey(demo_dir, "devices", "list")
+    assert listed.returncode == 0, listed.stderr
+    setting = json.loads(listed.stdout.splitlines()[0])["setting_id"]
+    out = tmp_path / "portfolios"
+    done = journey(demo_dir, "export", "--setting", setting, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    children = list(out.iterdir())
+    assert children
+    for child in children:
+        assert child.stat().st_mode & 0o777 == 0o700, child
+        for name in ("learning-journey.pdf", "learning-journey.zip"):
+            assert (child / name).stat().st_mode & 0o777 == 0o600, name
