@@ -165,6 +165,10 @@ class AuditView(Projection):
     def wants(self, topic: str) -> bool:
         return True
 
+    def forget_child(self, event: Any, tx: Tx) -> None:
+        """Nothing to forget: the trail keeps its rows after an erasure (issue 12), and
+        they hold ids and event words only, never a child's personal data."""
+
     def apply(self, notification: Any, event: Any, tx: Tx) -> None:
         name = notification.topic.rpartition(":")[2]
         aggregate = name.partition(".")[0]
