@@ -40,3 +40,20 @@ def test_a_form_refused_for_its_csrf_token_is_counted_as_refused(nursery, monkey
     r = c.post(f"/day/{child_id}/2026-11-25/messages", data={"text": "forged"})
     assert r.status_code == 403
     assert counted[-1] == ("POST", "/day/{child_id}/{date}/messages", 403)
+
+
+def test_the_audit_trail_page_is_html_whatever_the_browser_accepts(nursery):
+    """A browser that also accepts CSV still gets the page, never a 500."""
+    from tests.e2e.test_web_staff_http import enrol
+
+    n = nursery
+    child_id, _ = n.family("Ada Lovelace")
+    c = n.client
+    c.headers.pop("Authorization", None)
+    lead = n.add_person(["safeguarding_lead"], "Sally Lead")
+    enrol(c, n.office_device_token)
+    sign_in(c, lead.email)
+    page = c.get(f"/audit-trail?child_id={child_id}",
+                 headers={"Accept": "text/html, text/csv;q=0.9"})
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")

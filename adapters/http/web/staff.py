@@ -621,7 +621,7 @@ def audit_page(request: Request, actor: Actor, services: Services,
     if child_id is not None:
         request.app.state.gatekeeper.require_child(actor, child_id)
         events = audit.events.fn(request, actor, services, child_id=child_id,
-                                 limit=100).items
+                                 limit=100, format="json").items
         reads = audit.access.fn(request, actor, services, child_id=child_id,
                                 limit=100).items
     names = {a["account_id"]: a["display_name"]
