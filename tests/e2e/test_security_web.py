@@ -57,3 +57,15 @@ def test_the_audit_trail_page_is_html_whatever_the_browser_accepts(nursery):
                  headers={"Accept": "text/html, text/csv;q=0.9"})
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
+
+
+def test_a_day_beyond_the_calendar_is_a_page_not_json(nursery):
+    """The day before 1 January year 1 cannot be computed: a 400 page saying so."""
+    n = nursery
+    child_id, parent = n.family("Ada Lovelace")
+    c = n.client
+    c.headers.pop("Authorization", None)
+    sign_in(c, parent.email)
+    r = c.get(f"/day/{child_id}/0001-01-01")
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/html") and "out of the range" in r.text

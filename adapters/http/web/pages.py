@@ -205,6 +205,13 @@ def body_failed(request: Request, _: Exception) -> Response:
                          "The connection dropped while sending; please send it again.")
 
 
+def out_of_range(request: Request, _: OverflowError) -> Response:
+    """A date beyond what can be computed with (the day before 1 January year 1)."""
+    return _problem_page(request, 400, "That did not work",
+                         "A date or number in the address or form is out of the range this "
+                         "service handles.")
+
+
 def internal_error(request: Request, error: Exception) -> Response:
     request_id = uuid.uuid4().hex[:12]
     log.error("unhandled error", exc_info=error,
@@ -221,6 +228,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ViewsBehind: views_behind,
     BodyTooSlow: body_failed,
     BodyDropped: body_failed,
+    OverflowError: out_of_range,
     HTTPException: http_error,
     Exception: internal_error,
 }
