@@ -15,12 +15,13 @@ from adapters.bootstrap import Services
 from adapters.http import explorer
 from adapters.http.auth import Gatekeeper, provide_actor
 from adapters.http.errors import EXCEPTION_HANDLERS, http_error
-from adapters.http.idempotency import IdempotencyRecords, idempotency
+from adapters.http.idempotency import idempotency
 from adapters.http.middleware import access_log, add_security_headers, body_deadline
 from adapters.http.routes import route_handlers
 from adapters.http.web import install as install_pages
 from adapters.http.web import routers as web_routers
 from adapters.http.web.pages import SESSION_COOKIE, unknown_address
+from adapters.storage.idempotency_keys import IdempotencyRecords
 
 
 def use_threads(count: int) -> None:

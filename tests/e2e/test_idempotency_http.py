@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from adapters.http import idempotency
-from adapters.http.idempotency import IdempotencyRecords
+from adapters.storage import idempotency_keys
+from adapters.storage.idempotency_keys import IdempotencyRecords
 from tests.support import PASSWORD
 
 
@@ -95,7 +95,7 @@ def test_records_expire_after_a_day(nursery):
 
 
 def test_records_are_bounded_per_account(nursery, monkeypatch):
-    monkeypatch.setattr(idempotency, "KEPT_PER_ACCOUNT", 3)
+    monkeypatch.setattr(idempotency_keys, "KEPT_PER_ACCOUNT", 3)
     for i in range(5):
         r = nursery.client.post("/accounts", headers=_keyed(nursery, f"many-{i}"),
                                 json=_account(f"many{i}@example.org"))
@@ -108,7 +108,7 @@ def test_a_claim_whose_owner_died_expires(services, clock):
     records = IdempotencyRecords(services.db, clock, lease=30)
     scope, account = uuid.uuid4().hex, str(uuid.uuid4())
     assert records.claim(scope, account) is None
-    assert records.claim(scope, account)[0] == idempotency.IN_PROGRESS  # still running
+    assert records.claim(scope, account)[0] == idempotency_keys.IN_PROGRESS  # still running
     clock.advance(timedelta(seconds=31))  # its owner died: nobody renewed the claim
     assert records.claim(scope, account) is None
     records.keep(scope, account, 201, "application/json", b'{"ok": true}', "hash")
