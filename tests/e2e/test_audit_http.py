@@ -179,3 +179,8 @@ def test_after_an_erasure_the_rows_stay_without_personal_data(nursery):
     text = str(after) + n.client.get("/audit/events", headers={
         **lead.headers, "Accept": "text/csv"}).text
     assert CANARY not in text and "canary-moonbeam" not in text
+    # the log still proves itself after the erasure (issue 13): keys were shredded, no
+    # stored event changed
+    verdict = n.client.get("/audit/verify", headers=lead.headers).json()
+    assert verdict["ok"] is True and verdict["first_bad_position"] is None, verdict
+    assert verdict["events_checked"] >= len(after)
