@@ -69,3 +69,18 @@ def test_a_day_beyond_the_calendar_is_a_page_not_json(nursery):
     r = c.get(f"/day/{child_id}/0001-01-01")
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("text/html") and "out of the range" in r.text
+
+
+def test_a_parent_on_the_observe_page_sees_no_other_family(nursery):
+    """Parents hold `observation.submit` (contributions from home), so the staff's
+    observation form opens for them too: it lists their own children only."""
+    n = nursery
+    child_id, parent = n.family("Ada Lovelace")
+    n.family("Grace Hopper")
+    c = n.client
+    c.headers.pop("Authorization", None)
+    sign_in(c, parent.email)
+    page = c.get("/observe")
+    assert "Grace Hopper" not in page.text
+    if page.status_code == 200:
+        assert child_id in page.text

@@ -249,7 +249,9 @@ FRAMEWORK = _framework_choices()
 def observe_page(request: Request, actor: Actor, services: Services) -> Response:
     """The new-observation form: children by name (image consent shown), the camera or
     gallery, the framework in words."""
-    children = journey_views.children_page(services.db, actor.setting_id, None, None, 500)
+    everyone = actor.is_staff or actor.is_support  # a parent: their own, as the API lists
+    children = journey_views.children_page(services.db, actor.setting_id,
+                                           None if everyone else actor.children, None, 500)
     return render(request, "observe.html", actor=actor, staff_tab="observe",
                   children=[c for c in children if not c["left_on"]], framework=FRAMEWORK)
 
