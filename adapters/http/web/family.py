@@ -22,7 +22,15 @@ from markupsafe import Markup
 from adapters.bootstrap import Services
 from adapters.http import consent, diary, journey, lifecycle, media, progress
 from adapters.http.paging import cursors
-from adapters.http.web.pages import ENV, SESSION_COOKIE, csrf_token, render, see_other
+from adapters.http.web.pages import (
+    ENV,
+    SESSION_COOKIE,
+    FileSource,
+    csrf_token,
+    form_values,
+    render,
+    see_other,
+)
 from domain import access
 from domain.actor import Actor
 from domain.errors import Invalid
@@ -214,12 +222,12 @@ async def contribute(child_id: UUID, request: Request, actor: Actor,
 
     form = await request.form()
     text = str(form.get("text") or "")
-    files = [f for f in _all(form, "photos") if isinstance(f, UploadFile) and f.filename]
+    files = [f for f in form_values(form, "photos") if isinstance(f, UploadFile) and f.filename]
     if len(files) > MAX_PHOTOS:
         raise Invalid(f"Send at most {MAX_PHOTOS} photos at a time.", "photos")
     media_ids = []
     for upload in files:
-        stored = await media.store_upload(_FileSource(upload), upload.content_type, None,
+        stored = await media.store_upload(FileSource(upload), upload.content_type, None,
                                           str(child_id), media.upload_throttle(request),
                                           actor, services)
         media_ids.append(stored.media_id)
@@ -230,20 +238,6 @@ async def contribute(child_id: UUID, request: Request, actor: Actor,
     return see_other(f"/journey/{child_id}?sent=contribution")
 
 
-def _all(form: Any, name: str) -> list:
-    """Every value of a form field (none if the field is absent)."""
-    return form.getall(name) if name in form else []
-
-
-class _FileSource:
-    """An uploaded form file, read like a request body."""
-
-    def __init__(self, upload: UploadFile):
-        self.upload = upload
-
-    async def stream(self) -> Any:
-        while chunk := await self.upload.read(256 * 1024):
-            yield chunk
 
 
 # the day

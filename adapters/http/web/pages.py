@@ -45,35 +45,13 @@ ROLES = {"manager": "Manager", "practitioner": "Practitioner",
          "safeguarding_lead": "Safeguarding lead", "parent": "Parent"}
 
 
-def _framework_words() -> dict[str, str]:
-    """Every framework key in words ("area/aspect" too), built once."""
-    fw = framework_for()
-    words: dict[str, str] = {}
-    for area in fw.areas:
-        words[area.key] = area.name
-        for aspect in area.aspects:
-            words[f"{area.key}/{aspect.key}"] = aspect.name
-    for band in fw.age_bands:
-        words[f"band/{band.key}"] = band.name
-    for item in fw.characteristics:
-        words[f"characteristic/{item.key}"] = item.name
-    return words
-
-
-WORDS = _framework_words()
+FRAMEWORK = framework_for()
 
 
 def framework_in_words(ref: dict) -> str:
-    """"Communication and Language — Listening, Attention and Understanding (birth to three)"."""
-    if ref.get("characteristic"):
-        return WORDS.get(f"characteristic/{ref['characteristic']}", ref["characteristic"])
-    area = ref.get("area") or ""
-    text = WORDS.get(area, area)
-    if ref.get("aspect"):
-        text += " — " + WORDS.get(f"{area}/{ref['aspect']}", ref["aspect"])
-    if ref.get("age_band"):
-        text += f" ({WORDS.get('band/' + ref['age_band'], ref['age_band'])})"
-    return text
+    """"Communication and Language — Listening, Attention and Understanding (Birth to
+    three)": a journey entry brings its `words`; a queue entry is worded here."""
+    return ref.get("words") or FRAMEWORK.in_words(ref)
 
 
 def long_date(value: str | date | None) -> str:
@@ -250,3 +228,19 @@ def unknown_address(api_handler: Any) -> Any:
         return api_handler(request, error)
 
     return handler
+
+
+def form_values(form: Any, name: str) -> list:
+    """Every value of a form field (none if the field is absent)."""
+    return form.getall(name) if name in form else []
+
+
+class FileSource:
+    """A file of a submitted form, read like a request body (`media.store_upload`)."""
+
+    def __init__(self, upload: Any):
+        self.upload = upload
+
+    async def stream(self) -> Any:
+        while chunk := await self.upload.read(256 * 1024):
+            yield chunk

@@ -21,7 +21,7 @@ from litestar.params import Body
 
 from adapters.bootstrap import Services
 from adapters.http import custody, diary, journey, media
-from adapters.http.web.pages import DEVICE_COOKIE, render, see_other
+from adapters.http.web.pages import DEVICE_COOKIE, FileSource, form_values, render, see_other
 from domain.actor import Actor
 from domain.aggregates.device import DAMAGE_KINDS
 from domain.errors import Invalid, NotFound
@@ -264,7 +264,7 @@ async def observe(request: Request, actor: Actor, services: Services) -> Respons
     import anyio
 
     form = await request.form()
-    children = list(dict.fromkeys(str(c) for c in _all(form, "children")))
+    children = list(dict.fromkeys(str(c) for c in form_values(form, "children")))
     if not children:
         raise Invalid("Choose at least one child.", "children")
     try:
@@ -272,18 +272,18 @@ async def observe(request: Request, actor: Actor, services: Services) -> Respons
     except ValueError:
         raise Invalid("Choose the children from the list.", "children") from None
     refs = []
-    for area, aspect, band in zip(_all(form, "area"), _all(form, "aspect"),
-                                  _all(form, "age_band"), strict=False):
+    for area, aspect, band in zip(form_values(form, "area"), form_values(form, "aspect"),
+                                  form_values(form, "age_band"), strict=False):
         if area:
             refs.append(journey.FrameworkRef(area=str(area), aspect=str(aspect) or None,
                                              age_band=str(band) or None))
-    files = [f for f in _all(form, "media") if isinstance(f, UploadFile) and f.filename]
+    files = [f for f in form_values(form, "media") if isinstance(f, UploadFile) and f.filename]
     if len(files) > MAX_FILES:
         raise Invalid(f"Send at most {MAX_FILES} photos or videos at a time.", "media")
-    shown = [str(c) for c in _all(form, "in_photos")] or children
+    shown = [str(c) for c in form_values(form, "in_photos")] or children
     media_ids = []
     for upload in files:
-        stored = await media.store_upload(_FileSource(upload), upload.content_type, None,
+        stored = await media.store_upload(FileSource(upload), upload.content_type, None,
                                           ",".join(shown), media.upload_throttle(request),
                                           actor, services)
         media_ids.append(stored.media_id)
@@ -298,18 +298,6 @@ async def observe(request: Request, actor: Actor, services: Services) -> Respons
                   photos=len(media_ids))
 
 
-def _all(form: Any, name: str) -> list:
-    """Every value of a form field (none if the field is absent)."""
-    return form.getall(name) if name in form else []
-
-
-class _FileSource:
-    def __init__(self, upload: UploadFile):
-        self.upload = upload
-
-    async def stream(self) -> Any:
-        while chunk := await self.upload.read(256 * 1024):
-            yield chunk
 
 
 # photos still on this tablet
