@@ -329,3 +329,10 @@ def setting_positions(db: Database, setting_id: Any) -> list[int]:
     return [int(p) for (p,) in db.query(
         "SELECT position FROM audit_events WHERE setting_id = ? ORDER BY position",
         (str(setting_id),))]
+
+
+def setting_event_count(db: Database, setting_id: Any) -> int:
+    """How many events of the log are a setting's."""
+    row = db.query_one("SELECT COUNT(*) FROM audit_events WHERE setting_id = ?",
+                       (str(setting_id),))
+    return int(row[0]) if row else 0

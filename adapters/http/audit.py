@@ -23,7 +23,7 @@ from adapters.http.paging import cursors, page_limit
 from adapters.replay import replay
 from domain.actor import Actor
 from domain.errors import Invalid, NotFound
-from projections.audit import EVENT_COLUMNS, audit_events
+from projections.audit import EVENT_COLUMNS, audit_events, setting_event_count
 from projections.custody_reports import to_csv
 from projections.identity import accounts_of_setting
 
@@ -176,11 +176,18 @@ def logins(request: Request, actor: Actor, services: Services,
      description="Recomputes every event's Merkle leaf from its stored bytes and the root "
      "at the size of every signed tree head; `ok` is false if an event was changed, "
      "deleted or inserted, or the log was truncated, with `first_bad_position` the first "
-     "event that does not match and `problems` in words. Takes a while on a large log.")
+     "event that does not match and `problems` in words. `events_checked` counts this "
+     "setting's events (the whole log, shared with other settings, is proved; its size "
+     "is told only by `journey audit verify`). Takes a while on a large log.")
 def verify_log(request: Request, actor: Actor, services: Services) -> replies.AuditVerdict:
     verdict = verify(services)
     _audited(request, services, actor)
-    return replies.AuditVerdict(**verdict.as_json())
+    # The log is the deployment's, shared by every setting: a setting is told how many
+    # of its own events were proved, not how large the whole log is (which would show
+    # other nurseries' activity).
+    return replies.AuditVerdict(**{
+        **verdict.as_json(), "tree_size": None,
+        "events_checked": setting_event_count(services.db, actor.setting_id)})
 
 
 @get("/audit/children/{child_id:uuid}/replay", opt={"permission": "audit.read"},

@@ -585,12 +585,13 @@ class LoginTrail(msgspec.Struct):
 
 
 class AuditVerdict(msgspec.Struct):
-    """Whether the stored log still matches its Merkle tree and every signed head."""
+    """Whether the stored log still matches its Merkle tree and every signed head;
+    `events_checked` counts the asking setting's events, `tree_size` is not told."""
 
     ok: bool
     events_checked: int
     first_bad_position: int | None
-    tree_size: int
+    tree_size: int | None
     first_bad: str | None
     problems: list[str]
 

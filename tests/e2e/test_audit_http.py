@@ -126,6 +126,11 @@ def test_practitioners_and_parents_are_refused_and_another_setting_sees_nothing(
     assert reads and {i["route"] for i in reads} == {"/audit/events"}  # their own only
     logins = n.client.get("/audit/logins", headers=lead).json()["items"]
     assert {i["account_id"] for i in logins} <= {other["manager_id"], r.json()["account_id"]}
+    # the whole log is proved, but its size (other nurseries' activity) is not told
+    verdict = n.client.get("/audit/verify", headers=lead).json()
+    assert verdict["ok"] is True and verdict["tree_size"] is None
+    theirs = n.client.get("/audit/events", headers=lead, params={"limit": 200}).json()
+    assert verdict["events_checked"] == len(theirs["items"])
 
 
 def test_reads_logins_and_the_audit_itself_are_in_the_trail(nursery):
