@@ -222,6 +222,27 @@ def test_the_safeguarding_lead_reads_the_audit_trail(nursery):
     page = c.get(f"/audit-trail?child_id={child_id}")
     assert page.status_code == 200, page.text
     assert "Parent of Ada Lovelace" in page.text and "Morgan Manager" in page.text
+    # the record as it stood at a moment, rebuilt from the log (issue 18): before the
+    # observation was approved, and after
+    pat = n.practitioner("Pat Practitioner")
+    n.clock.advance(timedelta(minutes=2))
+    made = c.post(f"/children/{child_id}/observations", headers=pat.headers, json={
+        "observed_on": DATE, "text": "Ada stacks five cups.", "framework": [],
+        "media": [], "children": []}).json()
+    n.clock.advance(timedelta(minutes=1))
+    before = n.clock().astimezone(UTC)  # London is UTC in November
+    n.clock.advance(timedelta(minutes=5))
+    assert c.post(f"/observations/{made['observation_id']}/approve",
+                  headers=n.manager.headers, json={"revision": 1}).status_code == 204
+    then = c.get("/audit-trail", params={"child_id": child_id, "on": DATE,
+                                         "time": f"{before:%H:%M}"})
+    assert then.status_code == 200, then.text
+    assert "Ada stacks five cups." in then.text and "pending (revision 1)" in then.text
+    assert "0 shown to parents" in then.text
+    later = c.get("/audit-trail", params={"child_id": child_id, "on": DATE})
+    assert "approved (revision 1)" in later.text and "1 shown to parents" in later.text
+    bad = c.get("/audit-trail", params={"child_id": child_id, "on": "yesterday"})
+    assert bad.status_code == 400 and "on" in bad.text
     practitioner = n.practitioner()
     c.cookies.delete("journey_session")
     sign_in(c, practitioner.email)

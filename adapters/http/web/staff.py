@@ -600,25 +600,48 @@ async def set_hours(request: Request, actor: Actor, services: Services) -> Respo
 
 @get("/audit-trail", opt={"permission": "audit.read"}, sync_to_thread=True)
 def audit_page(request: Request, actor: Actor, services: Services,
-               child_id: UUID | None = None) -> Response:
-    """What happened to a child's record, and who read it (the API's audit trail), by
-    name."""
+               child_id: UUID | None = None, on: str | None = None,
+               time: str | None = None) -> Response:
+    """What happened to a child's record, who read it (the API's audit trail), by name;
+    and, given a date (`on`) and a local time, the record as it stood then (the API's
+    replay, rebuilt from the event log alone)."""
     from adapters.http import audit
     from projections.identity import accounts_of_setting
 
     children = journey_views.children_page(services.db, actor.setting_id, None, None, 500)
+    now = _now(services, actor)
     events = reads = []
+    record = None
     if child_id is not None:
         request.app.state.gatekeeper.require_child(actor, child_id)
         events = audit.events.fn(request, actor, services, child_id=child_id,
                                  limit=100, format="json").items
         reads = audit.access.fn(request, actor, services, child_id=child_id,
                                 limit=100).items
+        if on:
+            record = audit.replay_child.fn(child_id, actor, services,
+                                           at=_local_instant(on, time, now))
     names = {a["account_id"]: a["display_name"]
              for a in accounts_of_setting(services.db, actor.setting_id)}
     return render(request, "audit.html", actor=actor, staff_tab="audit", children=children,
                   chosen=str(child_id) if child_id else "", events=events, reads=reads,
-                  names=names, timezone=_now(services, actor).tzinfo)
+                  names=names, timezone=now.tzinfo, record=record, on=on or "",
+                  time=time or "")
+
+
+def _local_instant(on: str, time: str | None, now: dt.datetime) -> str:
+    """A date and a time of day in the setting's timezone as an ISO time with offset
+    (the end of the day when no time is given); Invalid naming the field otherwise."""
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError:
+        raise Invalid("The field 'on' must be a date, like 2026-03-03.", "on") from None
+    try:
+        hour, minute = (int(part) for part in (time or "23:59").split(":"))
+        moment = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=now.tzinfo)
+    except ValueError:
+        raise Invalid("The field 'time' must be a time of day, like 14:30.", "time") from None
+    return min(moment, now).isoformat()
 
 
 ROUTES: list[Any] = [
