@@ -212,6 +212,39 @@ def test_a_manager_opens_a_family_at_the_office(nursery):
     assert "We look after Kit." in c.get("/").text
 
 
+def test_a_manager_restricts_a_parent_and_disables_an_account_at_the_office(nursery):
+    """Issue 18: the court-order restriction and disabling an account, as pages."""
+    n, c = nursery, nursery.client
+    child_id, parent = n.family("Ada Lovelace")
+    leaver = n.practitioner("Lee Leaver")
+    assert c.get(f"/children/{child_id}/journey", headers=parent.headers).status_code == 200
+    enrol(c, n.office_device_token)
+    sign_in(c, n.manager.email)
+    page = c.get("/office/people")
+    token = csrf(page.text)
+    assert "Lee Leaver" in page.text and "Restrict a parent" in page.text
+    r = c.post("/office/people/restrictions", data={
+        "child_id": child_id, "account_id": parent.account_id, "change": "restrict",
+        "reason": "Court order of 1 December", "_csrf_token": token})
+    assert r.status_code == 200, r.text
+    assert c.get(f"/children/{child_id}/journey", headers=parent.headers).status_code in (
+        401, 404)
+    r = c.post("/office/people/restrictions", data={
+        "child_id": child_id, "account_id": parent.account_id, "change": "lift",
+        "reason": "Order discharged", "_csrf_token": token})
+    assert r.status_code == 200, r.text
+    parent.token = n.login(parent.email)
+    assert c.get(f"/children/{child_id}/journey", headers=parent.headers).status_code == 200
+    r = c.post("/office/people/disable", data={"account_id": leaver.account_id,
+                                               "_csrf_token": token})
+    assert r.status_code == 200 and "Lee Leaver (disabled)" in r.text, r.text
+    assert c.get("/children", headers=leaver.headers).status_code == 401
+    r = c.post("/office/people/restrictions", data={
+        "child_id": child_id, "account_id": parent.account_id, "change": "forget",
+        "reason": "x", "_csrf_token": token})
+    assert r.status_code == 400
+
+
 def test_the_safeguarding_lead_reads_the_audit_trail(nursery):
     n, c = nursery, nursery.client
     child_id, parent = n.family("Ada Lovelace")

@@ -549,6 +549,50 @@ def link_parent(actor: Actor, services: Services, data: LinkForm = FORM) -> Resp
     return see_other("/office/people?done=link")
 
 
+class DisableForm(msgspec.Struct):
+    account_id: str = ""
+
+
+@post("/office/people/disable", opt={"permission": "account.disable"}, sync_to_thread=True,
+      status_code=303)
+def disable(actor: Actor, services: Services, data: DisableForm = FORM) -> Response:
+    """Disable an account (the API's): its sessions end at once, its records stay."""
+    from adapters.http import identity
+
+    try:
+        account = UUID(data.account_id)
+    except ValueError:
+        raise Invalid("Choose the account to disable.", "account_id") from None
+    identity.disable_account.fn(account, actor, services)
+    return see_other("/office/people?done=disabled")
+
+
+class RestrictionForm(msgspec.Struct):
+    child_id: str = ""
+    account_id: str = ""
+    change: str = "restrict"
+    reason: str = ""
+
+
+@post("/office/people/restrictions", opt={"permission": "child.restrict_parent"},
+      sync_to_thread=True, status_code=303)
+def restriction(actor: Actor, services: Services, data: RestrictionForm = FORM) -> Response:
+    """Restrict a parent's access to a child, or lift it (a court order; the API's):
+    at once, with the reason in the audit trail."""
+    from adapters.http import identity
+
+    try:
+        child, parent = UUID(data.child_id), UUID(data.account_id)
+    except ValueError:
+        raise Invalid("Choose the child and the parent.", "child_id") from None
+    change = {"restrict": identity.restrict_parent, "lift": identity.lift_restriction}.get(
+        data.change)
+    if change is None:
+        raise Invalid("Choose whether to restrict or to lift the restriction.", "change")
+    change.fn(child, parent, identity.Reason(data.reason), actor, services)
+    return see_other("/office/people?done=restriction")
+
+
 class TermsForm(msgspec.Struct):
     text: str = ""
 
@@ -647,7 +691,7 @@ def _local_instant(on: str, time: str | None, now: dt.datetime) -> str:
 ROUTES: list[Any] = [
     audit_page,
     hours_page, set_hours,
-    people_page, add_account, add_child, link_parent, publish_terms,
+    people_page, add_account, add_child, link_parent, publish_terms, disable, restriction,
     damage_page, damage, reports_page, custody_csv, damage_csv,
     enrol_page, enrol, room_page, record, child_page, medicine, incident, end_session,
     observe_page, observe,
