@@ -173,6 +173,11 @@ def test_a_day_with_the_tablet(browser, nursery):
         page.check(f"#in-{nursery['ada']}")
         page.fill("#text", "Ada and Grace build a den from blankets and chairs.")
         page.select_option("#area-1", "personal_social_and_emotional_development")
+        # the aspect list beside it offers that area's aspects only
+        offered = page.eval_on_selector_all(
+            "#aspect-1 optgroup:not([hidden]) option", "options => options.map(o => o.value)")
+        assert offered == ["self_regulation", "managing_self", "building_relationships"]
+        page.select_option("#aspect-1", "building_relationships")
         page.wait_for_function("document.querySelectorAll('#previews img').length == 1")
         tablet.check()
         page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
